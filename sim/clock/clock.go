@@ -32,13 +32,13 @@ const Never Time = 1<<63 - 1
 type Clock struct {
 	now   Time
 	seq   uint64
-	heap  []*Timer
+	heap  []entry
 	fired uint64
 	free  []*Timer // recycled fire-and-forget events
 }
 
 // New returns a clock at time zero with an empty queue.
-func New() *Clock { return &Clock{heap: make([]*Timer, 0, 64)} }
+func New() *Clock { return &Clock{heap: make([]entry, 0, 64)} }
 
 // Now is the current virtual time.
 func (c *Clock) Now() Time { return c.now }
@@ -126,64 +126,82 @@ func (c *Clock) push(t *Timer, at Time) {
 	c.seq++
 	t.at, t.seq = at, c.seq
 	t.idx = len(c.heap)
-	c.heap = append(c.heap, t)
+	c.heap = append(c.heap, entry{at: at, seq: c.seq, t: t})
 	c.up(t.idx)
 }
 
+// entry is a heap slot. It holds the ordering key by value so that sifting
+// compares without touching the timers.
+type entry struct {
+	at  Time
+	seq uint64
+	t   *Timer
+}
+
 // less orders by time, then by scheduling sequence.
-func less(a, b *Timer) bool {
+func (a *entry) less(b *entry) bool {
 	return a.at < b.at || (a.at == b.at && a.seq < b.seq)
 }
 
+// The queue is a 4-ary min-heap: shallower than a binary heap, and the four
+// children of a node sit next to each other in memory.
+const arity = 4
+
 func (c *Clock) up(i int) {
 	h := c.heap
-	t := h[i]
+	e := h[i]
 	for i > 0 {
-		p := (i - 1) / 2
-		if !less(t, h[p]) {
+		p := (i - 1) / arity
+		if !e.less(&h[p]) {
 			break
 		}
 		h[i] = h[p]
-		h[i].idx = i
+		h[i].t.idx = i
 		i = p
 	}
-	h[i] = t
-	t.idx = i
+	h[i] = e
+	e.t.idx = i
 }
 
 func (c *Clock) down(i int) {
 	h := c.heap
 	n := len(h)
-	t := h[i]
+	e := h[i]
 	for {
-		l := 2*i + 1
-		if l >= n {
+		first := arity*i + 1
+		if first >= n {
 			break
 		}
-		m := l
-		if r := l + 1; r < n && less(h[r], h[l]) {
-			m = r
+		m := first
+		last := first + arity
+		if last > n {
+			last = n
 		}
-		if !less(h[m], t) {
+		for j := first + 1; j < last; j++ {
+			if h[j].less(&h[m]) {
+				m = j
+			}
+		}
+		if !h[m].less(&e) {
 			break
 		}
 		h[i] = h[m]
-		h[i].idx = i
+		h[i].t.idx = i
 		i = m
 	}
-	h[i] = t
-	t.idx = i
+	h[i] = e
+	e.t.idx = i
 }
 
 func (c *Clock) remove(i int) {
 	h := c.heap
 	last := len(h) - 1
-	t := h[i]
+	t := h[i].t
 	if i != last {
 		h[i] = h[last]
-		h[i].idx = i
+		h[i].t.idx = i
 	}
-	h[last] = nil
+	h[last] = entry{}
 	c.heap = h[:last]
 	t.idx = -1
 	if i != last {
@@ -206,7 +224,7 @@ func (c *Clock) Step() bool {
 	if len(c.heap) == 0 {
 		return false
 	}
-	t := c.heap[0]
+	t := c.heap[0].t
 	c.remove(0)
 	c.now = t.at
 	c.fired++

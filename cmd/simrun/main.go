@@ -1,0 +1,58 @@
+// Command simrun runs simulation campaigns and replays their traces.
+//
+//	simrun run    [--scenario NAME] [--seed N] [--seeds COUNT] [--parallel P] [--shard i/n] [--out DIR]
+//	simrun replay [--verbose] TRACE
+//	simrun list
+//
+// Exit codes: 0 every seed passed (or the replay matched), 1 a failure was
+// found (or the replay diverged), 2 bad usage or input.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// errUsage marks bad usage or input: exit code 2.
+var errUsage = errors.New("usage")
+
+// errFound marks a failing seed or a diverging replay: exit code 1.
+var errFound = errors.New("failure found")
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	err := dispatch(args, stdout, stderr)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errFound):
+		fmt.Fprintln(stderr, "simrun:", err)
+		return 1
+	default:
+		fmt.Fprintln(stderr, "simrun:", err)
+		return 2
+	}
+}
+
+func dispatch(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%w: simrun run|replay|list [flags]; simrun CMD -h for flags", errUsage)
+	}
+	switch args[0] {
+	case "run":
+		return cmdRun(args[1:], stdout, stderr)
+	case "replay":
+		return cmdReplay(args[1:], stdout, stderr)
+	case "list":
+		return cmdList(stdout)
+	case "-h", "--help", "help":
+		fmt.Fprintln(stdout, "simrun run|replay|list [flags]; simrun CMD -h for flags")
+		return nil
+	}
+	return fmt.Errorf("%w: unknown command %q (want run, replay or list)", errUsage, args[0])
+}

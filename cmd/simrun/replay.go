@@ -1,0 +1,72 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/syncsim/syncsim/sim/scenarios"
+	"github.com/syncsim/syncsim/sim/trace"
+)
+
+// cmdReplay runs a trace's seed again and compares the new run, event by
+// event, with the recorded one.
+func cmdReplay(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	verbose := fs.Bool("verbose", false, "print every event of the replay, step by step")
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("%w: replay takes one trace file", errUsage)
+	}
+	path := fs.Arg(0)
+	fh, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	defer fh.Close()
+	want, err := trace.Read(fh)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %v", errUsage, path, err)
+	}
+	sc, err := scenarios.Lookup(want.Header.Scenario)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %v", errUsage, path, err)
+	}
+	var buf bytes.Buffer
+	res, err := safeRun(sc, want.Header.Seed, &buf)
+	if err != nil {
+		return fmt.Errorf("%w: replaying seed %d: %v", errFound, want.Header.Seed, err)
+	}
+	got, err := trace.Read(&buf)
+	if err != nil {
+		return fmt.Errorf("replaying seed %d: reading the new trace: %w", want.Header.Seed, err)
+	}
+	for i, e := range got.Events {
+		if *verbose {
+			fmt.Fprintf(stdout, "%6d %s\n", i+1, e.Line)
+		}
+		if i >= len(want.Events) {
+			if want.Footer == nil {
+				break // the recorded trace was cut short; everything it had matched
+			}
+			return fmt.Errorf("%w: the replay has more events than the trace (%d > %d)", errFound, len(got.Events), len(want.Events))
+		}
+		if !bytes.Equal(e.Line, want.Events[i].Line) {
+			return fmt.Errorf("%w: event %d diverges:\n  trace:  %s\n  replay: %s", errFound, i+1, want.Events[i].Line, e.Line)
+		}
+	}
+	if len(got.Events) < len(want.Events) {
+		return fmt.Errorf("%w: the replay ended after %d of the trace's %d events", errFound, len(got.Events), len(want.Events))
+	}
+	fmt.Fprintf(stdout, "replay of %s seed %d matches the trace: %d events, hash %s\n", sc.Name, want.Header.Seed, len(got.Events), got.Hash)
+	if res.Err != nil {
+		return fmt.Errorf("%w: the run fails again: %v", errFound, res.Err)
+	}
+	fmt.Fprintln(stdout, "the run passes")
+	return nil
+}

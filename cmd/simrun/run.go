@@ -1,0 +1,209 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/syncsim/syncsim/sim"
+	"github.com/syncsim/syncsim/sim/scenarios"
+)
+
+// seedResult is one seed's outcome in the campaign summary.
+type seedResult struct {
+	Seed    uint64 `json:"seed"`
+	Hash    string `json:"hash"`
+	Steps   uint64 `json:"steps"`
+	SimTime string `json:"sim_time"`
+	Error   string `json:"error,omitempty"`
+	Trace   string `json:"trace,omitempty"`
+}
+
+type summary struct {
+	Scenario string       `json:"scenario"`
+	First    uint64       `json:"first_seed"`
+	Count    int          `json:"seeds"`
+	Shard    string       `json:"shard,omitempty"`
+	Failures int          `json:"failures"`
+	Results  []seedResult `json:"results"`
+}
+
+func cmdRun(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	scenario := fs.String("scenario", "pingecho", "scenario to run (simrun list)")
+	first := fs.Uint64("seed", 0, "first seed")
+	count := fs.Int("seeds", 100, "number of seeds")
+	parallel := fs.Int("parallel", runtime.GOMAXPROCS(0), "worlds run at once")
+	shard := fs.String("shard", "", "run only shard i of n (i/n, 0-based): the seeds s with s%n == i")
+	out := fs.String("out", "out", "output directory for the summary and failing traces")
+	keep := fs.Bool("keep-traces", false, "write every seed's trace, not only the failing ones")
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: run takes no arguments, got %q", errUsage, fs.Args())
+	}
+	sc, err := scenarios.Lookup(*scenario)
+	if err != nil {
+		return fmt.Errorf("%w: --scenario: %v", errUsage, err)
+	}
+	if *count < 1 {
+		return fmt.Errorf("%w: --seeds %d: must be at least 1", errUsage, *count)
+	}
+	if *parallel < 1 {
+		return fmt.Errorf("%w: --parallel %d: must be at least 1", errUsage, *parallel)
+	}
+	idx, n, err := parseShard(*shard)
+	if err != nil {
+		return err
+	}
+	var seeds []uint64
+	for s := *first; s < *first+uint64(*count); s++ {
+		if s%uint64(n) == uint64(idx) {
+			seeds = append(seeds, s)
+		}
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return fmt.Errorf("%w: --out: %v", errUsage, err)
+	}
+
+	start := time.Now()
+	results := make([]seedResult, len(seeds))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	done, failed := 0, 0
+	for p := 0; p < *parallel; p++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				r := runSeed(sc, seeds[i], *out, *keep)
+				mu.Lock()
+				results[i] = r
+				done++
+				if r.Error != "" {
+					failed++
+					fmt.Fprintf(stdout, "FAIL seed %d: %s\n  trace: %s\n  replay: simrun replay %s\n", r.Seed, r.Error, r.Trace, r.Trace)
+				}
+				if done%1000 == 0 {
+					fmt.Fprintf(stdout, "%d/%d seeds, %d failed, %.0f seeds/s\n", done, len(seeds), failed, float64(done)/time.Since(start).Seconds())
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for i := range seeds {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+
+	sum := summary{Scenario: sc.Name, First: *first, Count: len(seeds), Shard: *shard, Failures: failed, Results: results}
+	b, _ := json.MarshalIndent(sum, "", " ")
+	if err := writeAtomic(filepath.Join(*out, "summary.json"), b); err != nil {
+		return err
+	}
+	el := time.Since(start)
+	fmt.Fprintf(stdout, "%s: %d seeds, %d failed, %.1fs (%.0f seeds/s); summary in %s\n",
+		sc.Name, len(seeds), failed, el.Seconds(), float64(len(seeds))/el.Seconds(), filepath.Join(*out, "summary.json"))
+	if failed > 0 {
+		return fmt.Errorf("%w: %d of %d seeds failed", errFound, failed, len(seeds))
+	}
+	return nil
+}
+
+// runSeed runs one seed, hash only; if it fails (or panics) it runs it
+// again writing the trace, which determinism makes the same run, and keeps
+// the trace under out.
+func runSeed(sc scenarios.Scenario, seed uint64, out string, keep bool) seedResult {
+	res, err := safeRun(sc, seed, nil)
+	r := seedResult{Seed: seed, Hash: res.Hash, Steps: res.Steps, SimTime: res.SimTime.String()}
+	if err == nil && res.Err == nil && !keep {
+		return r
+	}
+	name := "seed"
+	if err == nil {
+		err = res.Err
+	}
+	if err != nil {
+		r.Error = err.Error()
+		name = "fail"
+	}
+	var buf bytes.Buffer
+	_, _ = safeRun(sc, seed, &buf)
+	r.Trace = filepath.Join(out, fmt.Sprintf("%s-%s-%d.trace.jsonl", name, sc.Name, seed))
+	if werr := writeAtomic(r.Trace, buf.Bytes()); werr != nil {
+		r.Error += "; " + werr.Error()
+		r.Trace = ""
+	}
+	return r
+}
+
+// safeRun turns a panic inside the world into that seed's failure.
+func safeRun(sc scenarios.Scenario, seed uint64, w io.Writer) (res sim.Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return sc.Run(seed, w)
+}
+
+func parseShard(s string) (int, int, error) {
+	if s == "" {
+		return 0, 1, nil
+	}
+	i, n, ok := strings.Cut(s, "/")
+	a, err1 := strconv.Atoi(i)
+	b, err2 := strconv.Atoi(n)
+	if !ok || err1 != nil || err2 != nil || b < 1 || a < 0 || a >= b {
+		return 0, 0, fmt.Errorf("%w: --shard %q: want i/n with 0 <= i < n", errUsage, s)
+	}
+	return a, b, nil
+}
+
+// writeAtomic writes data to path through a temporary file and a rename, so
+// a crash leaves either the old file or the whole new one.
+func writeAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+func cmdList(stdout io.Writer) error {
+	names := scenarios.Names()
+	sort.Strings(names)
+	for _, n := range names {
+		sc, _ := scenarios.Lookup(n)
+		fmt.Fprintf(stdout, "%-20s %s\n", n, sc.Story)
+	}
+	return nil
+}

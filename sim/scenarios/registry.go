@@ -1,0 +1,83 @@
+package scenarios
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/syncsim/syncsim/sim"
+)
+
+// Scenario is a named, seeded program of workload and faults.
+type Scenario struct {
+	Name  string
+	Story string
+	// Config returns the world configuration for a seed.
+	Config func(seed uint64) sim.Config
+	// Install puts the workload and fault schedule on a new world.
+	Install func(w *sim.World) error
+}
+
+var registry = map[string]Scenario{}
+
+func register(s Scenario) { registry[s.Name] = s }
+
+// Names lists the registered scenarios, sorted.
+func Names() []string {
+	names := make([]string, 0, len(registry))
+	for n := range registry {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Lookup finds a scenario by name.
+func Lookup(name string) (Scenario, error) {
+	s, ok := registry[name]
+	if !ok {
+		return Scenario{}, fmt.Errorf("scenarios: no scenario %q (have: %s)", name, strings.Join(Names(), ", "))
+	}
+	return s, nil
+}
+
+// Run builds the scenario's world for seed, writes its trace to out (nil
+// for hash only) and runs it.
+func (s Scenario) Run(seed uint64, out io.Writer) (sim.Result, error) {
+	cfg := s.Config(seed)
+	cfg.Scenario = s.Name
+	w, err := sim.New(cfg, out)
+	if err != nil {
+		return sim.Result{}, err
+	}
+	if err := s.Install(w); err != nil {
+		return sim.Result{}, err
+	}
+	return w.Run(), nil
+}
+
+// PingEchoConfig is the toy world for a seed: 1 to 6 clients with skewed
+// clocks on a jittery, lossy network with failing disks.
+func PingEchoConfig(seed uint64) sim.Config {
+	cfg := sim.DefaultConfig(seed)
+	cfg.Clients = 1 + int(seed%6)
+	cfg.MaxClockSkew = 30 * time.Second
+	cfg.Deadline = 5 * time.Minute
+	cfg.Network.DropRate = 0.002
+	cfg.Network.RefuseRate = 0.05
+	cfg.Disk.WriteErrorRate = 0.01
+	cfg.Disk.SyncErrorRate = 0.01
+	cfg.Disk.TornWriteRate = 0.5
+	return cfg
+}
+
+func init() {
+	register(Scenario{
+		Name:    "pingecho",
+		Story:   "toy ping/echo clients on a faulty network and disks: exercises the kernel",
+		Config:  PingEchoConfig,
+		Install: DefaultPingEcho().Install,
+	})
+}
