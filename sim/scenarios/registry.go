@@ -22,7 +22,17 @@ type Scenario struct {
 
 var registry = map[string]Scenario{}
 
-func register(s Scenario) { registry[s.Name] = s }
+// Register adds a scenario; a name may be registered once.
+func Register(s Scenario) error {
+	if s.Name == "" || s.Config == nil || s.Install == nil {
+		return fmt.Errorf("scenarios: Register %q: needs a name, Config and Install", s.Name)
+	}
+	if _, dup := registry[s.Name]; dup {
+		return fmt.Errorf("scenarios: Register %q: name already taken", s.Name)
+	}
+	registry[s.Name] = s
+	return nil
+}
 
 // Names lists the registered scenarios, sorted.
 func Names() []string {
@@ -74,7 +84,7 @@ func PingEchoConfig(seed uint64) sim.Config {
 }
 
 func init() {
-	register(Scenario{
+	_ = Register(Scenario{
 		Name:    "pingecho",
 		Story:   "toy ping/echo clients on a faulty network and disks: exercises the kernel",
 		Config:  PingEchoConfig,
