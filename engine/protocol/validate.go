@@ -1,0 +1,123 @@
+package protocol
+
+import (
+	"errors"
+	"fmt"
+)
+
+func validate(m Message) error {
+	if err := m.check(); err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrInvalid, m.Type(), err)
+	}
+	return nil
+}
+
+var errNoSession = errors.New("session ident 0")
+
+func session(ident uint64) error {
+	if ident == 0 {
+		return errNoSession
+	}
+	return nil
+}
+
+// Validate checks that m names a session and a realm path.
+func (m *Bind) Validate() error { return validate(m) }
+
+func (m *Bind) check() error {
+	if m.Path == "" {
+		return errors.New("empty realm path")
+	}
+	return session(m.SessionIdent)
+}
+
+// Validate checks that m names a session and assigns an ident other than 0.
+func (m *ServerIdent) Validate() error { return validate(m) }
+
+func (m *ServerIdent) check() error {
+	if m.ClientFileIdent == 0 {
+		return errors.New("client file ident 0")
+	}
+	return session(m.SessionIdent)
+}
+
+// Validate checks that m names a session and presents an ident other than 0.
+func (m *ClientIdent) Validate() error { return validate(m) }
+
+func (m *ClientIdent) check() error {
+	if m.ClientFileIdent == 0 {
+		return errors.New("client file ident 0")
+	}
+	return session(m.SessionIdent)
+}
+
+// Validate checks that m names a session and that its changesets are valid.
+func (m *Upload) Validate() error {
+	if err := validate(m); err != nil {
+		return err
+	}
+	for i := range m.Changesets {
+		if err := m.Changesets[i].Validate(); err != nil {
+			return fmt.Errorf("%w: UPLOAD: changeset %d: %w", ErrInvalid, i, err)
+		}
+	}
+	return nil
+}
+
+func (m *Upload) check() error { return session(m.SessionIdent) }
+
+// Validate checks that m names a session and that its changesets are valid.
+func (m *Download) Validate() error {
+	if err := validate(m); err != nil {
+		return err
+	}
+	for i := range m.Changesets {
+		if err := m.Changesets[i].Changeset.Validate(); err != nil {
+			return fmt.Errorf("%w: DOWNLOAD: changeset %d: %w", ErrInvalid, i, err)
+		}
+	}
+	return nil
+}
+
+func (m *Download) check() error { return session(m.SessionIdent) }
+
+// Validate checks that m names a session.
+func (m *Mark) Validate() error { return validate(m) }
+
+func (m *Mark) check() error { return session(m.SessionIdent) }
+
+// Validate checks that m names a session.
+func (m *Unbind) Validate() error { return validate(m) }
+
+func (m *Unbind) check() error { return session(m.SessionIdent) }
+
+// Validate checks that m has a known code and action and no negative
+// backoff. SessionIdent 0 is allowed: a connection-level error.
+func (m *Error) Validate() error { return validate(m) }
+
+func (m *Error) check() error {
+	switch {
+	case !m.Code.Valid():
+		return fmt.Errorf("unknown error code %d", uint16(m.Code))
+	case !m.Action.Valid():
+		return fmt.Errorf("unknown action %d", uint8(m.Action))
+	case m.Backoff < 0:
+		return fmt.Errorf("negative backoff %v", m.Backoff)
+	}
+	return nil
+}
+
+// Validate checks that m's round-trip time is not negative.
+func (m *Ping) Validate() error { return validate(m) }
+
+func (m *Ping) check() error {
+	if m.RTT < 0 {
+		return fmt.Errorf("negative round-trip time %v", m.RTT)
+	}
+	return nil
+}
+
+// Validate accepts any Pong.
+func (m *Pong) Validate() error { return nil }
+
+func (m *Pong) check() error { return nil }
