@@ -48,7 +48,7 @@ func FuzzProtocolDecode(f *testing.F) {
 		f.Add(protocol.Encode(protocoltest.Message().Example(i)))
 	}
 	f.Add([]byte{})
-	f.Add([]byte{protocol.Magic, protocol.FormatVersion, byte(protocol.TypePong) + 1})
+	f.Add([]byte{protocol.Magic, protocol.FormatVersion, byte(protocol.TypeLogInResult) + 1})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := protocol.Decode(b)
 		if err != nil {

@@ -265,3 +265,31 @@ func (m *Ping) decodeBody(d *wire.Decoder) {
 func (m *Pong) appendBody(dst []byte) []byte { return wire.AppendVarint(dst, m.Timestamp) }
 
 func (m *Pong) decodeBody(d *wire.Decoder) { m.Timestamp = d.Varint("timestamp") }
+
+func (m *LogIn) appendBody(dst []byte) []byte {
+	dst = wire.AppendUvarint(dst, m.RequestIdent)
+	dst = wire.AppendString(dst, m.Provider)
+	return wire.AppendString(dst, m.Credential)
+}
+
+func (m *LogIn) decodeBody(d *wire.Decoder) {
+	m.RequestIdent = d.Uvarint("request ident")
+	m.Provider = d.String("provider")
+	m.Credential = d.String("credential")
+}
+
+func (m *LogInResult) appendBody(dst []byte) []byte {
+	dst = wire.AppendUvarint(dst, m.RequestIdent)
+	dst = wire.AppendString(dst, m.User)
+	dst = wire.AppendString(dst, m.AccessToken)
+	dst = wire.AppendUvarint(dst, uint64(m.Code))
+	return wire.AppendString(dst, m.Message)
+}
+
+func (m *LogInResult) decodeBody(d *wire.Decoder) {
+	m.RequestIdent = d.Uvarint("request ident")
+	m.User = d.String("user")
+	m.AccessToken = d.String("access token")
+	m.Code = ErrorCode(d.Uvarint("error code"))
+	m.Message = d.String("message")
+}

@@ -43,10 +43,12 @@ const (
 	TypeError
 	TypePing
 	TypePong
+	TypeLogIn
+	TypeLogInResult
 )
 
 var typeNames = [...]string{"INVALID", "BIND", "SERVER_IDENT", "CLIENT_IDENT", "UPLOAD", "DOWNLOAD",
-	"MARK", "UNBIND", "ERROR", "PING", "PONG"}
+	"MARK", "UNBIND", "ERROR", "PING", "PONG", "LOGIN", "LOGIN_RESULT"}
 
 func (t Type) String() string {
 	if int(t) < len(typeNames) {
@@ -56,7 +58,8 @@ func (t Type) String() string {
 }
 
 // Message is one protocol message: *Bind, *ServerIdent, *ClientIdent,
-// *Upload, *Download, *Mark, *Unbind, *Error, *Ping or *Pong.
+// *Upload, *Download, *Mark, *Unbind, *Error, *Ping, *Pong, *LogIn or
+// *LogInResult.
 type Message interface {
 	Type() Type
 	// Validate checks the message, including any changesets it carries.
@@ -176,6 +179,27 @@ type Pong struct {
 	Timestamp int64
 }
 
+// LogIn asks the server's authentication service for a user (client to
+// server, outside any session): an anonymous user, or the user a token
+// credential names.
+type LogIn struct {
+	RequestIdent uint64
+	Provider     string // "anonymous" or "token"
+	Credential   string // the token, for the token provider
+}
+
+// LogInResult answers a LogIn: the user and the access token to present
+// in BIND, or Code and Message when the credential was refused.
+type LogInResult struct {
+	RequestIdent uint64
+	User         string
+	AccessToken  string
+	Code         ErrorCode // 0 on success
+	Message      string
+}
+
+func (*LogIn) Type() Type       { return TypeLogIn }
+func (*LogInResult) Type() Type { return TypeLogInResult }
 func (*Bind) Type() Type        { return TypeBind }
 func (*ServerIdent) Type() Type { return TypeServerIdent }
 func (*ClientIdent) Type() Type { return TypeClientIdent }
@@ -210,6 +234,10 @@ func newMessage(t Type) Message {
 		return new(Ping)
 	case TypePong:
 		return new(Pong)
+	case TypeLogIn:
+		return new(LogIn)
+	case TypeLogInResult:
+		return new(LogInResult)
 	}
 	return nil
 }

@@ -141,7 +141,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestTypeNames(t *testing.T) {
-	for ty := protocol.TypeBind; ty <= protocol.TypePong; ty++ {
+	for ty := protocol.TypeBind; ty <= protocol.TypeLogInResult; ty++ {
 		assert.NotContains(t, ty.String(), "TYPE(", "type %d has a name", ty)
 	}
 	assert.Equal(t, "TYPE(42)", protocol.Type(42).String())

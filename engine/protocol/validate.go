@@ -121,3 +121,27 @@ func (m *Ping) check() error {
 func (m *Pong) Validate() error { return nil }
 
 func (m *Pong) check() error { return nil }
+
+// Validate checks that m names a known provider.
+func (m *LogIn) Validate() error { return validate(m) }
+
+func (m *LogIn) check() error {
+	if m.Provider != "anonymous" && m.Provider != "token" {
+		return fmt.Errorf("unknown provider %q", m.Provider)
+	}
+	return nil
+}
+
+// Validate checks that m either names a user and a token or carries a
+// defined error code.
+func (m *LogInResult) Validate() error { return validate(m) }
+
+func (m *LogInResult) check() error {
+	if m.Code == 0 && (m.User == "" || m.AccessToken == "") {
+		return errors.New("success without a user and an access token")
+	}
+	if m.Code != 0 && !m.Code.Valid() {
+		return fmt.Errorf("undefined error code %d", uint16(m.Code))
+	}
+	return nil
+}

@@ -167,10 +167,36 @@ func Message() *rapid.Generator[protocol.Message] {
 	return rapid.OneOf(
 		asMessage(Bind()), asMessage(ServerIdent()), asMessage(ClientIdent()), asMessage(Upload()),
 		asMessage(Download()), asMessage(Mark()), asMessage(Unbind()), asMessage(Error()),
-		asMessage(Ping()), asMessage(Pong()),
+		asMessage(Ping()), asMessage(Pong()), asMessage(LogIn()), asMessage(LogInResult()),
 	)
 }
 
 func asMessage[M protocol.Message](g *rapid.Generator[M]) *rapid.Generator[protocol.Message] {
 	return rapid.Map(g, func(m M) protocol.Message { return m })
+}
+
+// LogIn generates a LOGIN.
+func LogIn() *rapid.Generator[*protocol.LogIn] {
+	return rapid.Custom(func(t *rapid.T) *protocol.LogIn {
+		return &protocol.LogIn{
+			RequestIdent: rapid.Uint64().Draw(t, "request"),
+			Provider:     rapid.SampledFrom([]string{"anonymous", "token"}).Draw(t, "provider"),
+			Credential:   rapid.String().Draw(t, "credential"),
+		}
+	})
+}
+
+// LogInResult generates a LOGIN_RESULT, a success or a refusal.
+func LogInResult() *rapid.Generator[*protocol.LogInResult] {
+	return rapid.Custom(func(t *rapid.T) *protocol.LogInResult {
+		m := &protocol.LogInResult{RequestIdent: rapid.Uint64().Draw(t, "request")}
+		if rapid.Bool().Draw(t, "refused") {
+			m.Code = rapid.SampledFrom(protocol.Codes()).Draw(t, "code")
+			m.Message = rapid.String().Draw(t, "message")
+		} else {
+			m.User = rapid.StringN(1, 20, -1).Draw(t, "user")
+			m.AccessToken = rapid.StringN(1, 40, -1).Draw(t, "token")
+		}
+		return m
+	})
 }
