@@ -1,0 +1,321 @@
+package server
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/syncsim/syncsim/engine/env"
+	"github.com/syncsim/syncsim/engine/protocol"
+)
+
+// connection is one client connection with the sessions bound on it.
+type connection struct {
+	s        *Server
+	id       uint64
+	conn     env.Conn
+	sessions map[uint64]*session
+	closed   bool
+}
+
+// session is one realm bound on a connection.
+type session struct {
+	c     *connection
+	ident uint64
+	realm *realm
+	user  string
+	file  *file // set once CLIENT_IDENT was accepted
+	// identAt is, for a new file, the journal record count that makes its
+	// allocation durable: SERVER_IDENT waits for it.
+	identFile *file
+	identAt   uint64
+	sent      uint64 // server version the client has been sent up to
+	acked     uint64 // client version last acknowledged to the client
+	marks     []mark
+	dead      bool
+}
+
+type mark struct {
+	request uint64
+	target  uint64 // the latest server version when the MARK arrived
+}
+
+func (s *Server) accept(c env.Conn) env.Handler {
+	s.connID++
+	cn := &connection{s: s, id: s.connID, conn: c, sessions: map[uint64]*session{}}
+	s.conns[c] = cn
+	return cn
+}
+
+func (cn *connection) OnOpen(env.Conn) {}
+
+func (cn *connection) OnClose(env.Conn, error) {
+	cn.closed = true
+	for _, id := range sortedKeys(cn.sessions) {
+		cn.sessions[id].unbind()
+	}
+	delete(cn.s.conns, cn.conn)
+}
+
+func (cn *connection) send(m protocol.Message) {
+	if !cn.closed {
+		_ = cn.conn.Send(protocol.Encode(m)) // a broken connection reports itself through OnClose
+	}
+}
+
+// fail sends a connection-level error and closes the connection.
+func (cn *connection) fail(code protocol.ErrorCode, msg string) {
+	cn.send(&protocol.Error{Code: code, Action: code.Action(), Message: msg})
+	cn.conn.Close()
+	cn.OnClose(cn.conn, nil)
+}
+
+func (cn *connection) OnMessage(_ env.Conn, b []byte) {
+	m, err := protocol.Decode(b)
+	if err != nil {
+		cn.fail(protocol.BadSyntax, err.Error())
+		return
+	}
+	switch m := m.(type) {
+	case *protocol.LogIn:
+		cn.send(cn.s.auth.logIn(m))
+	case *protocol.Ping:
+		cn.send(&protocol.Pong{Timestamp: m.Timestamp})
+	case *protocol.Bind:
+		cn.bind(m)
+	case *protocol.ClientIdent:
+		if ss := cn.session(m.SessionIdent); ss != nil {
+			ss.ident2(m)
+		}
+	case *protocol.Upload:
+		if ss := cn.session(m.SessionIdent); ss != nil {
+			ss.upload(m)
+		}
+	case *protocol.Mark:
+		if ss := cn.session(m.SessionIdent); ss != nil {
+			ss.mark(m)
+		}
+	case *protocol.Unbind:
+		if ss := cn.session(m.SessionIdent); ss != nil {
+			ss.unbind()
+		}
+	default:
+		cn.fail(protocol.UnknownMessage, fmt.Sprintf("a client does not send %s", m.Type()))
+	}
+}
+
+// session finds a live session. Messages for a session that is not bound
+// (it was unbound, or failed) are ignored: they may be in flight from
+// before the client learned of it.
+func (cn *connection) session(ident uint64) *session {
+	ss := cn.sessions[ident]
+	if ss == nil || ss.dead {
+		return nil
+	}
+	return ss
+}
+
+func (cn *connection) bind(m *protocol.Bind) {
+	if old := cn.sessions[m.SessionIdent]; old != nil && !old.dead {
+		if old.realm.path == m.Path {
+			return // a duplicate BIND
+		}
+		cn.send(&protocol.Error{SessionIdent: m.SessionIdent, Code: protocol.BadSessionIdent,
+			Action: protocol.BadSessionIdent.Action(), Message: "session ident already bound to another realm"})
+		return
+	}
+	ss := &session{c: cn, ident: m.SessionIdent}
+	cn.sessions[m.SessionIdent] = ss
+	user, ok := cn.s.auth.check(m.User, m.Token)
+	if !ok {
+		ss.error(protocol.BadAuthentication, "access token refused")
+		return
+	}
+	ss.user = user
+	r, err := cn.s.realm(m.Path)
+	if err != nil {
+		ss.error(protocol.Transient, err.Error())
+		return
+	}
+	ss.realm = r
+	r.sessions = append(r.sessions, ss)
+	if m.NeedClientFileIdent {
+		f := r.newFile()
+		ss.identFile = f
+		r.persist(encodeNewFile(f))
+		ss.identAt = r.appended
+		ss.push()
+	}
+}
+
+// error reports a session error with its action and ends the session on
+// the server side.
+func (ss *session) error(code protocol.ErrorCode, msg string) {
+	ss.c.send(&protocol.Error{SessionIdent: ss.ident, Code: code, Action: code.Action(), Message: msg})
+	ss.unbind()
+	ss.dead = true
+}
+
+func (ss *session) unbind() {
+	if ss.dead {
+		return
+	}
+	ss.dead = true
+	delete(ss.c.sessions, ss.ident)
+	if r := ss.realm; r != nil {
+		for i, o := range r.sessions {
+			if o == ss {
+				r.sessions = append(r.sessions[:i:i], r.sessions[i+1:]...)
+				break
+			}
+		}
+	}
+}
+
+// ident2 handles CLIENT_IDENT: the checks of the server error table.
+func (ss *session) ident2(m *protocol.ClientIdent) {
+	r := ss.realm
+	if ss.file != nil {
+		return // a duplicate
+	}
+	f := r.files[m.ClientFileIdent]
+	cur := m.DownloadCursor
+	switch {
+	case f == nil:
+		ss.error(protocol.BadClientFileIdent, fmt.Sprintf("client file %d unknown", m.ClientFileIdent))
+	case f.salt != m.ClientFileSalt:
+		ss.error(protocol.DivergingHistories, "client file salt differs")
+	case cur.ServerVersion > 0 && m.ServerVersionSalt != r.salt:
+		ss.error(protocol.DivergingHistories, "server version salt differs: the history was replaced")
+	case cur.ServerVersion > r.durable:
+		ss.error(protocol.BadServerVersion, fmt.Sprintf("download cursor %d is ahead of the server's %d", cur.ServerVersion, r.durable))
+	case cur.LastIntegratedClientVersion > f.latest(cur.ServerVersion).ClientVersion:
+		ss.error(protocol.BadClientVersion, fmt.Sprintf("client version %d was never integrated", cur.LastIntegratedClientVersion))
+	default:
+		f.lastSeen = r.s.clk.Now()
+		ss.file = f
+		ss.sent = cur.ServerVersion
+		ss.acked = ^uint64(0) // forces the first DOWNLOAD
+		ss.push()
+	}
+}
+
+// upload integrates the changesets the server has not seen yet.
+func (ss *session) upload(m *protocol.Upload) {
+	if ss.file == nil {
+		ss.error(protocol.BadMessageOrder, "UPLOAD before CLIENT_IDENT")
+		return
+	}
+	r, f := ss.realm, ss.file
+	f.lastSeen = r.s.clk.Now()
+	var recs [][]byte
+	for i := range m.Changesets {
+		cs := &m.Changesets[i]
+		last := f.latest(r.latestVersion())
+		if cs.Version <= last.ClientVersion {
+			continue // already integrated: uploads are idempotent
+		}
+		switch {
+		case cs.OriginFileIdent != f.ident:
+			ss.error(protocol.BadChangeset, fmt.Sprintf("changeset %d has origin file %d, not %d", cs.Version, cs.OriginFileIdent, f.ident))
+		case cs.LastIntegratedServerVersion > r.latestVersion():
+			ss.error(protocol.BadServerVersion, fmt.Sprintf("changeset %d is based on server version %d, ahead of %d", cs.Version, cs.LastIntegratedServerVersion, r.latestVersion()))
+		case cs.LastIntegratedServerVersion < last.LastIntegratedServerVersion:
+			ss.error(protocol.BadChangeset, fmt.Sprintf("changeset %d is based on server version %d, before its predecessor's %d", cs.Version, cs.LastIntegratedServerVersion, last.LastIntegratedServerVersion))
+		default:
+			if err := r.integrate(f, cs); err != nil {
+				ss.error(protocol.BadChangeset, fmt.Sprintf("changeset %d: %v", cs.Version, err))
+			} else {
+				recs = append(recs, encodeIntegrate(f.ident, cs))
+				continue
+			}
+		}
+		break
+	}
+	if len(recs) > 0 {
+		r.persist(recs...)
+	}
+}
+
+func (ss *session) mark(m *protocol.Mark) {
+	ss.marks = append(ss.marks, mark{request: m.RequestIdent, target: ss.realm.latestVersion()})
+	ss.push()
+}
+
+// pushAll sends every session of the realm what became durable.
+func (r *realm) pushAll() {
+	for _, ss := range append([]*session(nil), r.sessions...) {
+		ss.push()
+	}
+}
+
+// push sends the session everything durable it has not been sent: a
+// pending SERVER_IDENT, DOWNLOAD batches (with the acknowledged upload
+// cursor), and echoes of MARKs whose history has all been sent.
+func (ss *session) push() {
+	r := ss.realm
+	if ss.dead {
+		return
+	}
+	if ss.identFile != nil {
+		if r.synced < ss.identAt {
+			return
+		}
+		ss.c.send(&protocol.ServerIdent{SessionIdent: ss.ident, ClientFileIdent: ss.identFile.ident, Salt: ss.identFile.salt})
+		ss.identFile = nil
+	}
+	f := ss.file
+	if f == nil {
+		return
+	}
+	for {
+		ack := f.latest(r.durable)
+		if ss.sent >= r.durable && ack.ClientVersion == ss.acked {
+			break
+		}
+		d := &protocol.Download{SessionIdent: ss.ident, ServerVersionSalt: r.salt,
+			LatestServerVersion: r.durable, UploadCursor: ack}
+		bytes := 0
+		for ss.sent < r.durable && (bytes == 0 || bytes+r.entries[ss.sent].size <= r.s.opts.DownloadBatchBytes) {
+			v := ss.sent + 1
+			e := &r.entries[v-1]
+			ss.sent = v
+			if e.origin == f.ident {
+				continue // a client never receives its own changesets back
+			}
+			d.Changesets = append(d.Changesets, protocol.ServerChangeset{
+				ServerVersion:               v,
+				LastIntegratedClientVersion: f.latest(v).ClientVersion,
+				Changeset:                   *e.cs,
+			})
+			bytes += e.size
+		}
+		d.DownloadCursor = protocol.DownloadCursor{ServerVersion: ss.sent, LastIntegratedClientVersion: f.latest(ss.sent).ClientVersion}
+		d.DownloadableBytes = r.bytesAfter(ss.sent, f)
+		ss.acked = ack.ClientVersion
+		ss.c.send(d)
+	}
+	kept := ss.marks[:0]
+	for _, mk := range ss.marks {
+		if mk.target <= ss.sent {
+			ss.c.send(&protocol.Mark{SessionIdent: ss.ident, RequestIdent: mk.request})
+		} else {
+			kept = append(kept, mk)
+		}
+	}
+	ss.marks = kept
+}
+
+// bytesAfter is the size of the durable history after version v that a
+// download to file f would carry: all of it but f's own changesets.
+func (r *realm) bytesAfter(v uint64, f *file) uint64 {
+	return r.cumBytes(r.durable) - r.cumBytes(v) - (f.ownBytes(r.durable) - f.ownBytes(v))
+}
+
+func sortedKeys[V any](m map[uint64]V) []uint64 {
+	keys := make([]uint64, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
