@@ -1,0 +1,168 @@
+// Package merge implements the conflict rules of sync as operational
+// transform: given changesets made concurrently on the same state, it
+// rewrites each to apply after the other so that both orders reach the same
+// state (TP1), which with a central server that orders all changesets is
+// all that strong convergence needs.
+//
+// The design: a changeset is its instructions, each tagged with the
+// discriminant of its changeset. Two sequences are transformed with the
+// classic grid: every instruction b of theirs is transformed past every
+// instruction a of ours in turn, and each a is replaced by its transform
+// past b. The pairwise transform (transformPair) sees two instructions made
+// on the same state and rewrites both in place; either may become nothing.
+// It is symmetric (transforming (a, b) gives the mirror image of (b, a)),
+// so the result does not depend on which side calls itself "ours".
+// Instructions later in one changeset see the earlier ones' effects
+// through the grid: e.g. a create that follows its own side's erase is
+// never transformed against the other side's erase of the same object,
+// because that pair of erases cancelled out one grid cell earlier.
+package merge
+
+import (
+	"fmt"
+
+	"github.com/syncsim/syncsim/engine/changeset"
+	"github.com/syncsim/syncsim/engine/schema"
+	"github.com/syncsim/syncsim/engine/store"
+)
+
+// ErrSchemaMismatch is wrapped by the error for concurrent AddTable or
+// AddColumn instructions that disagree; it is the store's sentinel, so
+// errors.Is works with either name.
+var ErrSchemaMismatch = store.ErrSchemaMismatch
+
+// ErrBadChangeset is wrapped by the errors for input the transform cannot
+// work with: an invalid instruction, list instructions whose prior sizes
+// show they were not made on the same state, or concurrent changesets with
+// the same discriminant (there is no order to resolve their conflicts by).
+var ErrBadChangeset = store.ErrBadChangeset
+
+// Transform transforms concurrent changesets a and b, both made on the
+// same state S: a2 is a rewritten to apply after b, b2 is b rewritten to
+// apply after a, and S·a·b2 equals S·b·a2. The inputs are not modified.
+func Transform(a, b *changeset.Changeset) (a2, b2 *changeset.Changeset, err error) {
+	as, bs, err := TransformSeq([]*changeset.Changeset{a}, []*changeset.Changeset{b})
+	if err != nil {
+		return nil, nil, err
+	}
+	return as[0], bs[0], nil
+}
+
+// TransformSeq transforms two sequences of changesets, each causally
+// ordered within itself and concurrent with the other, both starting on
+// the same state S: S·ours·theirs2 equals S·theirs·ours2. Every changeset
+// of the result keeps its header (versions, origin); its instructions may
+// be fewer, none at all. The inputs are not modified.
+//
+// The server integrates an upload with TransformSeq(upload, concurrent
+// history); a client integrates a download with TransformSeq(unsynced
+// local changesets, download). Transforming against a sequence in one call
+// or piece by piece gives the same result.
+func TransformSeq(ours, theirs []*changeset.Changeset) (ours2, theirs2 []*changeset.Changeset, err error) {
+	a, err := flatten(ours, "ours")
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := flatten(theirs, "theirs")
+	if err != nil {
+		return nil, nil, err
+	}
+	for i, o := range ours {
+		for j, t := range theirs {
+			if o.Discriminant() == t.Discriminant() {
+				return nil, nil, fmt.Errorf("%w: ours[%d] and theirs[%d] are concurrent with the same discriminant %+v",
+					ErrBadChangeset, i, j, o.Discriminant())
+			}
+		}
+	}
+	for j := range b {
+		for i := range a {
+			if a[i].dead {
+				continue
+			}
+			if err := transformPair(&a[i], &b[j]); err != nil {
+				return nil, nil, fmt.Errorf("ours[%d] instruction %d vs theirs[%d] instruction %d: %w",
+					a[i].cs, a[i].pos, b[j].cs, b[j].pos, err)
+			}
+			if b[j].dead {
+				break
+			}
+		}
+	}
+	return regroup(ours, a), regroup(theirs, b), nil
+}
+
+// op is an instruction being transformed, with the precedence of its
+// changeset and where it came from. It points at the caller's instruction,
+// which is never written: the fields a transform changes are shadowed by
+// op's own Index, To and PriorSize, and by fold for an Update's value.
+type op struct {
+	*changeset.Instruction
+	Index, To, PriorSize uint32
+	fold                 int64 // AddInteger deltas folded into an Update's int value
+	disc                 changeset.Discriminant
+	cs                   int  // index of the changeset in its sequence
+	pos                  int  // index of the instruction in its changeset, for errors
+	dead                 bool // transformed away
+}
+
+// result returns the transformed instruction.
+func (o *op) result() changeset.Instruction {
+	in := *o.Instruction
+	in.Index, in.To, in.PriorSize = o.Index, o.To, o.PriorSize
+	if in.Value.Kind == schema.Int {
+		in.Value.Int += o.fold
+	}
+	return in
+}
+
+// flatten copies the instructions of a sequence of changesets into ops,
+// validating each.
+func flatten(seq []*changeset.Changeset, side string) ([]op, error) {
+	n := 0
+	for i, cs := range seq {
+		if cs == nil {
+			return nil, fmt.Errorf("%w: %s[%d] is nil", ErrBadChangeset, side, i)
+		}
+		n += len(cs.Instructions)
+	}
+	ops := make([]op, 0, n)
+	for i, cs := range seq {
+		for k := range cs.Instructions {
+			in := &cs.Instructions[k]
+			if err := in.Validate(); err != nil {
+				return nil, fmt.Errorf("%w: %s[%d] instruction %d: %w", ErrBadChangeset, side, i, k, err)
+			}
+			ops = append(ops, op{Instruction: in, Index: in.Index, To: in.To, PriorSize: in.PriorSize,
+				disc: cs.Discriminant(), cs: i, pos: k})
+		}
+	}
+	return ops, nil
+}
+
+// regroup builds the transformed changesets: the headers of seq with the
+// surviving ops in order.
+func regroup(seq []*changeset.Changeset, ops []op) []*changeset.Changeset {
+	alive := make([]int, len(seq))
+	for i := range ops {
+		if !ops[i].dead {
+			alive[ops[i].cs]++
+		}
+	}
+	out := make([]*changeset.Changeset, len(seq))
+	for i, cs := range seq {
+		c := *cs
+		c.Instructions = nil
+		if alive[i] > 0 {
+			c.Instructions = make([]changeset.Instruction, 0, alive[i])
+		}
+		out[i] = &c
+	}
+	for i := range ops {
+		if o := &ops[i]; !o.dead {
+			c := out[o.cs]
+			c.Instructions = append(c.Instructions, o.result())
+		}
+	}
+	return out
+}
