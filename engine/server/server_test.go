@@ -222,3 +222,24 @@ func TestUpload_ThatCannotBeIntegratedAsksForAResetWithoutRecovery(t *testing.T)
 	assert.Equal(t, protocol.BadChangeset, e.Code)
 	assert.Equal(t, protocol.ActionClientResetNoRecovery, e.Action)
 }
+
+// TestUpload_WithAGapIsIgnoredUntilTheMissingVersionArrives: a stray copy
+// of a later upload (a network can deliver one late, on a new connection)
+// must not be integrated before the version it follows.
+func TestUpload_WithAGapIsIgnoredUntilTheMissingVersionArrives(t *testing.T) {
+	w := newWorld(t)
+	a := w.dial("a")
+	u, tok := a.login("alice")
+	r, _ := a.open("/tasks", u, tok)
+	c1 := r.commit(1, append(schemaTask, create(1))...)
+	c2 := r.commit(2, setTitle(1, "two"))
+	c3 := r.commit(3, setTitle(1, "three"))
+	a.upload(r, c1)
+	assert.Equal(t, uint64(1), a.download().UploadCursor.ClientVersion)
+	a.upload(r, c3)
+	assert.Empty(t, a.take(), "nothing acknowledged")
+	assert.Equal(t, "", title(t, w, "/tasks", 1))
+	a.upload(r, c2, c3)
+	assert.Equal(t, uint64(3), a.download().UploadCursor.ClientVersion)
+	assert.Equal(t, "three", title(t, w, "/tasks", 1))
+}

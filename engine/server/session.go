@@ -214,6 +214,13 @@ func (ss *session) upload(m *protocol.Upload) {
 		if cs.Version <= last.ClientVersion {
 			continue // already integrated: uploads are idempotent
 		}
+		if cs.Version != last.ClientVersion+1 {
+			// A gap: a stray copy of a later upload arrived before the
+			// missing version. Ignore the rest; the client resends in
+			// order after its connection broke.
+			r.s.logf("upload with a gap ignored", "realm", r.path, "file", f.ident, "version", cs.Version, "after", last.ClientVersion)
+			break
+		}
 		switch {
 		case cs.OriginFileIdent != f.ident:
 			ss.error(protocol.BadChangeset, fmt.Sprintf("changeset %d has origin file %d, not %d", cs.Version, cs.OriginFileIdent, f.ident))

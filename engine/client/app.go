@@ -1,0 +1,157 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+)
+
+// DefaultRequestTimeout is AppConfig.RequestTimeout when it is zero.
+const DefaultRequestTimeout = 60 * time.Second
+
+// AppConfig configures an App.
+type AppConfig struct {
+	// ID is the app id. App instances of one Host with the same id share
+	// one connection and the configuration of the first one (but for
+	// BaseURL, which follows the latest).
+	ID string
+	// BaseURL is the server's address (in the simulation, the server
+	// node's network address).
+	BaseURL string
+	// RequestTimeout bounds a login request, and a wait without its own
+	// timeout when waits are cancelled on non-fatal errors. Default
+	// DefaultRequestTimeout.
+	RequestTimeout time.Duration
+	// BaseFilePath prefixes every file the app stores.
+	BaseFilePath string
+	// MetadataEncryptionKey, if set, is the AES key (16, 24 or 32 bytes)
+	// the app metadata is encrypted with.
+	MetadataEncryptionKey []byte
+}
+
+// App is a handle on an app: its users, connection and open realms.
+type App struct {
+	c *core
+}
+
+// core is what App instances with the same id on one host share.
+type core struct {
+	h        *Host
+	cfg      AppConfig
+	meta     *metadata
+	conn     *connection
+	users    map[string]*User
+	sessions []*Session      // the open (or dying) sessions, in opening order
+	logins   []*loginRequest // pending, in request order
+	requests uint64          // the last login request ident
+}
+
+// NewApp returns an App for cfg on host. The first App of an id on a host
+// loads the app metadata (a wrong encryption key is an error wrapping
+// ErrWrongKey); later ones share it, and a BaseURL that differs from the
+// cached one is applied as UpdateBaseURL.
+func NewApp(host *Host, cfg AppConfig) (*App, error) {
+	if host.dead {
+		return nil, errors.New("client: NewApp on a killed host")
+	}
+	if cfg.ID == "" || cfg.BaseURL == "" {
+		return nil, fmt.Errorf("client: app config needs an ID and a BaseURL (got %q, %q)", cfg.ID, cfg.BaseURL)
+	}
+	if c, ok := host.apps[cfg.ID]; ok {
+		if cfg.BaseURL != c.cfg.BaseURL {
+			if err := c.updateBaseURL(cfg.BaseURL); err != nil {
+				return nil, err
+			}
+		}
+		return &App{c: c}, nil
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	meta, err := loadMetadata(host.st, metadataFile(cfg), cfg.MetadataEncryptionKey, host.rand)
+	if err != nil {
+		return nil, fmt.Errorf("client: app %q: %w", cfg.ID, err)
+	}
+	c := &core{h: host, cfg: cfg, meta: meta, users: map[string]*User{}}
+	c.conn = newConnection(c)
+	for _, u := range meta.users {
+		c.users[u.id] = &User{c: c, id: u.id, provider: u.provider}
+	}
+	host.apps[cfg.ID] = c
+	return &App{c: c}, nil
+}
+
+// appDir is where the app keeps its files.
+func appDir(cfg AppConfig) string {
+	return cfg.BaseFilePath + "/mongodb-realm/" + url.PathEscape(cfg.ID)
+}
+
+func metadataFile(cfg AppConfig) string { return appDir(cfg) + "/metadata" }
+
+// realmFile is the replica file of the realm at path for user.
+func realmFile(cfg AppConfig, user, path string) string {
+	return appDir(cfg) + "/" + url.PathEscape(user) + "/" + url.PathEscape(path) + ".realm"
+}
+
+// ID is the app id.
+func (a *App) ID() string { return a.c.cfg.ID }
+
+// BaseURL is the server address the app connects to.
+func (a *App) BaseURL() string { return a.c.cfg.BaseURL }
+
+// ConnectionState is the state of the app's connection.
+func (a *App) ConnectionState() ConnectionState { return a.c.conn.state }
+
+// UpdateBaseURL points the app at another server. Open realms are paused
+// and every user must log in again (through the new server); once a user
+// has, that user's paused realms resume on the new server (where their
+// client file idents are unknown: a client reset follows). The error is
+// a failure to save the metadata.
+func (a *App) UpdateBaseURL(url string) error { return a.c.updateBaseURL(url) }
+
+func (c *core) updateBaseURL(url string) error {
+	c.cfg.BaseURL = url
+	for _, s := range c.sessions {
+		s.pauseForLogin()
+	}
+	c.conn.drop()
+	c.conn.ensure()
+	for _, u := range c.meta.users {
+		if err := c.users[u.id].invalidate(); err != nil {
+			return fmt.Errorf("client: update base URL: %w", err)
+		}
+	}
+	return nil
+}
+
+// ClientFileIdent returns the client file ident recorded in the app
+// metadata for user's realm at path (0 if none yet).
+func (a *App) ClientFileIdent(user, path string) uint64 {
+	if f := a.c.meta.file(realmFile(a.c.cfg, user, path)); f != nil {
+		return f.ident
+	}
+	return 0
+}
+
+// wantsConnection reports whether anything needs the connection: a
+// syncing session or a pending login.
+func (c *core) wantsConnection() bool {
+	if len(c.logins) > 0 {
+		return true
+	}
+	for _, s := range c.sessions {
+		if s.wantsConnection() {
+			return true
+		}
+	}
+	return false
+}
+
+// connectionChanged tells every session the connection state may have
+// changed.
+func (c *core) connectionChanged() {
+	for _, s := range c.sessions {
+		s.notifyConnectionState()
+	}
+}

@@ -1,0 +1,139 @@
+package client
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/syncsim/syncsim/engine/changeset"
+	"github.com/syncsim/syncsim/engine/protocol"
+	"github.com/syncsim/syncsim/engine/replica"
+)
+
+// erroring opens a realm whose handler records errors, with a download
+// wait pending (the server holds MARKs).
+func erroring(t *testing.T, cancel bool) (*testNet, *fakeServer, *App, *Realm, *[]error, *waitResult) {
+	n, srv, _, a := setup(t)
+	var handled []error
+	cfg := config("/p", DownloadBeforeOpen)
+	cfg.CancelWaitsOnNonFatalErrors = cancel
+	cfg.ErrorHandler = func(_ *Session, err error) { handled = append(handled, err) }
+	r := open(t, n, a, cfg)
+	srv.hold = func(m protocol.Message) bool { return m.Type() == protocol.TypeMark }
+	var w waitResult
+	r.Session().WaitForDownload(time.Hour, w.cb(n))
+	n.run(time.Second)
+	return n, srv, a, r, &handled, &w
+}
+
+func TestClientResetErrorStopsTheSessionAndCallsTheHandler(t *testing.T) {
+	for _, code := range []protocol.ErrorCode{protocol.BadClientFileIdent, protocol.DivergingHistories,
+		protocol.ClientFileExpired, protocol.SchemaChange} {
+		t.Run(code.String(), func(t *testing.T) {
+			n, srv, _, r, handled, w := erroring(t, false)
+			srv.sendError(false, code, code.Action(), 0)
+			n.run(time.Second)
+			s := r.Session()
+			assert.Equal(t, Inactive, s.State())
+			require.NotNil(t, s.ResetRequired())
+			assert.Equal(t, code, s.ResetRequired().Code)
+			require.Len(t, *handled, 1)
+			require.True(t, w.done, "a fatal error cancels waits")
+			assert.ErrorAs(t, w.err, new(*SyncError))
+			addDog(t, r, 5, "local writes go on")
+			uploads := len(srv.received(protocol.TypeUpload))
+			n.run(time.Minute)
+			assert.Len(t, srv.received(protocol.TypeUpload), uploads, "no more syncing")
+		})
+	}
+}
+
+func TestCompensatingWriteIsReportedAndSyncGoesOn(t *testing.T) {
+	n, srv, _, r, handled, w := erroring(t, false)
+	for _, fc := range srv.conns {
+		for _, ss := range fc.sortedSessions() {
+			fc.send(&protocol.Error{SessionIdent: ss.ident, Code: protocol.CompensatingWrite, Action: protocol.ActionRevert})
+		}
+	}
+	n.run(time.Second)
+	require.Len(t, *handled, 1)
+	assert.Equal(t, Active, r.Session().State())
+	assert.False(t, w.done, "a non-fatal error does not cancel waits by default")
+	srv.foreignDog("/p", 3)
+	n.run(time.Second)
+	assert.True(t, r.State().Exists("Dog", changeset.IntPK(3)), "still syncing")
+}
+
+func TestBadAuthenticationStopsTheSessionUntilTheUserLogsInAgain(t *testing.T) {
+	n, srv, a, r, handled, w := erroring(t, false)
+	srv.sendError(false, protocol.BadAuthentication, protocol.ActionLogIn, 0)
+	n.run(time.Second)
+	s := r.Session()
+	assert.Equal(t, Inactive, s.State())
+	assert.Nil(t, a.CurrentUser(), "the user's token was refused")
+	require.Len(t, *handled, 1)
+	assert.True(t, w.done)
+	binds := len(srv.received(protocol.TypeBind))
+	logIn(t, n, a, "u")
+	n.run(time.Second)
+	assert.Equal(t, Active, s.State())
+	assert.Len(t, srv.received(protocol.TypeBind), binds+1, "bound again with the new token")
+}
+
+func TestFatalErrorStopsTheSession(t *testing.T) {
+	n, srv, _, r, handled, w := erroring(t, false)
+	srv.sendError(false, protocol.PermissionDenied, protocol.ActionFatal, 0)
+	n.run(time.Second)
+	assert.Equal(t, Inactive, r.Session().State())
+	assert.Nil(t, r.Session().ResetRequired())
+	require.Len(t, *handled, 1)
+	var se *SyncError
+	require.ErrorAs(t, r.Session().Err(), &se)
+	assert.True(t, se.Fatal())
+	assert.True(t, w.done)
+	var later waitResult
+	r.Session().WaitForUpload(0, later.cb(n))
+	n.run(time.Second)
+	require.True(t, later.done)
+	assert.ErrorAs(t, later.err, &se, "a wait on a stopped session fails with its error")
+}
+
+func TestCloseUploadsWhatIsLeftThenEnds(t *testing.T) {
+	n, srv, _, a := setup(t)
+	r := open(t, n, a, config("/p", DownloadBeforeOpen))
+	srv.delay = func(m protocol.Message) time.Duration {
+		if m.Type() == protocol.TypeUpload {
+			return 10 * time.Second
+		}
+		return 0
+	}
+	addDog(t, r, 1, "Rex")
+	r.Close()
+	assert.Equal(t, Dying, r.Session().State())
+	n.run(time.Minute)
+	assert.Equal(t, Inactive, r.Session().State())
+	assert.Len(t, srv.received(protocol.TypeUnbind), 1)
+	require.Len(t, srv.realm("/p").history, 2, "the write was uploaded before the session ended")
+	_, err := r.Write(func(*replica.Tx) error { return nil })
+	assert.Error(t, err, "the replica is closed")
+}
+
+func TestLogOutStopsTheUsersSessionsUntilLogin(t *testing.T) {
+	n, srv, a, r, _, w := erroring(t, false)
+	u := a.CurrentUser()
+	require.NoError(t, a.LogOut(u))
+	assert.False(t, u.LoggedIn())
+	assert.Nil(t, a.CurrentUser())
+	assert.Equal(t, Inactive, r.Session().State())
+	require.True(t, w.done)
+	assert.ErrorIs(t, w.err, ErrLoggedOut)
+	n.run(time.Second)
+	assert.NotEmpty(t, srv.received(protocol.TypeUnbind))
+	addDog(t, r, 1, "offline while logged out")
+	logIn(t, n, a, "u")
+	n.run(time.Second)
+	assert.Equal(t, Active, r.Session().State())
+	assert.Equal(t, r.Replica().Version(), r.Replica().Acked().ClientVersion, "synced again")
+}
