@@ -1,0 +1,386 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/syncsim/syncsim/engine/client"
+	"github.com/syncsim/syncsim/engine/server"
+	"github.com/syncsim/syncsim/sim"
+	"github.com/syncsim/syncsim/sim/clock"
+)
+
+// Sync is the engine workload: a sync server and clients that each log in,
+// open one shared realm and write to it at random, while faults strike —
+// offline periods, pauses, connection drops, duplicate and replayed
+// messages, clock skew and steps, client and server crashes. At HealAt the
+// faults stop and writes end; every client then waits for its uploads,
+// then for its downloads, and every replica must end with the server's
+// state (convergence) before the deadline.
+type Sync struct {
+	// Path is the shared realm's path.
+	Path string
+	// WriteEvery is each client's mean interval between transactions.
+	WriteEvery time.Duration
+	// Faults enables the fault schedule; FaultEvery is its mean interval.
+	Faults     bool
+	FaultEvery time.Duration
+	// ServerCrashes allows server crashes among the faults.
+	ServerCrashes bool
+	// HealAt is the fraction of the deadline at which faults and writes stop.
+	HealAt float64
+}
+
+// DefaultSync is the randomised convergence workload with every fault on.
+func DefaultSync() Sync {
+	return Sync{Path: "/shared", WriteEvery: 3 * time.Second, Faults: true, FaultEvery: 15 * time.Second,
+		ServerCrashes: true, HealAt: 0.5}
+}
+
+// ErrConvergence marks a world whose replicas did not converge.
+var ErrConvergence = errors.New("convergence")
+
+// ErrSync marks an engine failure the workload saw (a session error, a
+// write that failed without a disk fault).
+var ErrSync = errors.New("sync")
+
+// syncRun is one installed Sync workload.
+type syncRun struct {
+	cfg     Sync
+	w       *sim.World
+	srv     *server.Server
+	srvDown bool
+	clients []*syncClient
+	healed  bool
+	// ConvergedAt is when the last replica reached the server's state.
+	convergedAt clock.Time
+}
+
+// syncClient is one client process: its host, app and open realm.
+type syncClient struct {
+	run    *syncRun
+	node   *sim.Node
+	user   string
+	host   *client.Host
+	app    *client.App
+	realm  *client.Realm
+	dead   bool
+	paused bool
+	writes int
+}
+
+// Install sets the workload up on w.
+func (s Sync) Install(w *sim.World) error {
+	if s.WriteEvery <= 0 || s.FaultEvery <= 0 || s.HealAt <= 0 || s.HealAt >= 1 || s.Path == "" {
+		return fmt.Errorf("scenarios: Sync %+v: needs a path, positive intervals and HealAt in (0,1)", s)
+	}
+	run := &syncRun{cfg: s, w: w}
+	if err := run.startServer(); err != nil {
+		return err
+	}
+	for i, n := range w.Clients {
+		c := &syncClient{run: run, node: n, user: fmt.Sprintf("u%d", i)}
+		run.clients = append(run.clients, c)
+		c.start()
+		c.scheduleWrite()
+	}
+	heal := time.Duration(float64(w.Config.Deadline) * s.HealAt)
+	if s.Faults {
+		run.scheduleFaults(heal)
+	}
+	w.At(heal, "", "fault.heal", run.heal)
+	w.At(w.Config.Deadline-time.Nanosecond, "", "sync.check", func() {
+		if run.convergedAt == 0 {
+			run.w.Fail(fmt.Errorf("%w: not every replica reached the server's state by the deadline:%s", ErrConvergence, run.describe()))
+		}
+	})
+	return nil
+}
+
+func (run *syncRun) startServer() error {
+	n := run.w.Server
+	srv, err := server.New(n.Clock(), n.Net, n.Storage(), server.Options{Address: sim.ServerName})
+	if err != nil {
+		return err
+	}
+	if err := srv.Start(); err != nil {
+		return fmt.Errorf("%w: server start: %w", ErrSync, err)
+	}
+	run.srv, run.srvDown = srv, false
+	return nil
+}
+
+func (run *syncRun) crashServer() {
+	if run.srvDown {
+		return
+	}
+	run.w.Net.Crash(sim.ServerName)
+	run.w.Server.Disk.Crash()
+	run.srv, run.srvDown = nil, true
+}
+
+func (run *syncRun) restartServer() {
+	if !run.srvDown {
+		return
+	}
+	if err := run.startServer(); err != nil {
+		run.w.Fail(err)
+	}
+}
+
+// start starts the client process: a new host and app on the node's
+// storage; it logs in if no user is cached, then opens the realm.
+func (c *syncClient) start() {
+	n := c.node
+	h, err := client.NewHost(n.Clock(), n.Net, n.Storage(), n.Rand)
+	if err == nil {
+		c.host = h
+		c.app, err = client.NewApp(h, client.AppConfig{ID: "app", BaseURL: sim.ServerName, BaseFilePath: "app"})
+	}
+	if err != nil {
+		c.run.w.Fail(fmt.Errorf("%w: %s: starting: %w", ErrSync, n.Name, err))
+		return
+	}
+	c.dead = false
+	if c.app.CurrentUser() != nil {
+		c.open()
+		return
+	}
+	c.logIn()
+}
+
+func (c *syncClient) logIn() {
+	h := c.host
+	c.app.LogIn(client.ProviderToken, "user:"+c.user, func(u *client.User, err error) {
+		if c.host != h {
+			return // an earlier incarnation's login
+		}
+		if err != nil {
+			// Offline: try again later, like an app would.
+			c.node.Clock().AfterFunc(10*time.Second, func() {
+				if c.host == h && !c.dead {
+					c.logIn()
+				}
+			})
+			return
+		}
+		c.open()
+	})
+}
+
+func (c *syncClient) open() {
+	h := c.host
+	cfg := client.RealmConfig{
+		Path:         c.run.cfg.Path,
+		Schema:       TaskSchema,
+		NewFile:      client.OpenBehavior{Kind: client.OpenImmediately},
+		ExistingFile: client.OpenBehavior{Kind: client.OpenImmediately},
+		ErrorHandler: func(s *client.Session, err error) {
+			if c.host == h {
+				c.run.w.Fail(fmt.Errorf("%w: %s: session error: %w", ErrSync, c.node.Name, err))
+			}
+		},
+	}
+	c.app.Open(cfg, func(r *client.Realm, err error) {
+		if c.host != h {
+			return
+		}
+		if err != nil {
+			c.run.w.Fail(fmt.Errorf("%w: %s: open: %w", ErrSync, c.node.Name, err))
+			return
+		}
+		c.realm = r
+		if c.paused {
+			r.Session().Pause()
+		}
+	})
+}
+
+func (c *syncClient) scheduleWrite() {
+	c.node.Clock().AfterFunc(c.node.Rand.Exp(c.run.cfg.WriteEvery), func() {
+		if c.run.healed {
+			return
+		}
+		if !c.dead && c.realm != nil {
+			if v, err := RandomTransaction(c.realm, c.node.Rand); err != nil {
+				c.run.w.Record(c.node.Name, "sync.write.failed", slog.String("error", err.Error()))
+			} else {
+				c.writes++
+				c.run.w.Record(c.node.Name, "sync.write", slog.Uint64("version", v))
+			}
+		}
+		c.scheduleWrite()
+	})
+}
+
+func (c *syncClient) crash() {
+	if c.dead {
+		return
+	}
+	c.host.Kill()
+	c.run.w.Net.Crash(c.node.Name)
+	c.node.Disk.Crash()
+	c.dead, c.realm, c.host, c.app = true, nil, nil, nil
+}
+
+func (c *syncClient) restart() {
+	if c.dead {
+		c.start()
+	}
+}
+
+func (c *syncClient) pause(on bool) {
+	c.paused = on
+	if c.realm == nil {
+		return
+	}
+	if on {
+		c.realm.Session().Pause()
+	} else {
+		c.realm.Session().Resume()
+	}
+}
+
+// heal ends the faults: the network heals, crashed processes restart,
+// paused sessions resume; then every client waits for its uploads, and
+// once all have, for its downloads; then the replicas are compared.
+func (run *syncRun) heal() {
+	w := run.w
+	run.healed = true
+	w.Net.HealAll()
+	w.Net.SetDropRate(0)
+	w.Net.SetRefuseRate(0)
+	w.Net.SetDuplicateRate(0)
+	w.Net.SetReorderRate(0)
+	run.restartServer()
+	for _, c := range run.clients {
+		c.restart()
+		c.pause(false)
+	}
+	// Opening is asynchronous; give every client a moment to open.
+	w.Clock.AfterFunc(time.Second, func() {
+		run.waitAll("upload", func(s *client.Session, cb func(error)) { s.WaitForUpload(0, cb) }, func() {
+			run.waitAll("download", func(s *client.Session, cb func(error)) { s.WaitForDownload(0, cb) }, run.compare)
+		})
+	})
+}
+
+// waitAll starts the wait on every client's session and calls then once
+// all have completed.
+func (run *syncRun) waitAll(what string, wait func(*client.Session, func(error)), then func()) {
+	left := len(run.clients)
+	for _, c := range run.clients {
+		if c.realm == nil {
+			run.w.Fail(fmt.Errorf("%w: %s: realm not open after the heal", ErrConvergence, c.node.Name))
+			return
+		}
+		wait(c.realm.Session(), func(err error) {
+			if err != nil {
+				run.w.Fail(fmt.Errorf("%w: %s: %s wait: %w", ErrConvergence, c.node.Name, what, err))
+				return
+			}
+			if left--; left == 0 {
+				run.w.Record("", "sync."+what+".complete")
+				then()
+			}
+		})
+	}
+}
+
+// compare checks that every replica holds the server's state.
+func (run *syncRun) compare() {
+	want, ok := run.srv.State(run.cfg.Path)
+	if !ok {
+		run.w.Fail(fmt.Errorf("%w: the server has no realm %q", ErrConvergence, run.cfg.Path))
+		return
+	}
+	wh := want.Hash()
+	for _, c := range run.clients {
+		if got := c.realm.State().Hash(); got != wh {
+			run.w.Fail(fmt.Errorf("%w: %s differs from the server\n%s\nserver:\n%s", ErrConvergence, c.node.Name, c.realm.State(), want))
+			return
+		}
+	}
+	run.convergedAt = run.w.Clock.Now()
+	run.w.Record("", "sync.converged", slog.String("hash", fmt.Sprintf("%x", wh[:8])),
+		slog.Int("objects", want.Size()))
+}
+
+func (run *syncRun) describe() string {
+	s := ""
+	for _, c := range run.clients {
+		st := "dead"
+		if c.realm != nil {
+			ss := c.realm.Session()
+			st = fmt.Sprintf("session %v, connection %v, err %v", ss.State(), ss.ConnectionState(), ss.Err())
+		}
+		s += fmt.Sprintf("\n  %s: %s", c.node.Name, st)
+	}
+	return s
+}
+
+// scheduleFaults draws the fault timeline up to heal.
+func (run *syncRun) scheduleFaults(heal time.Duration) {
+	w := run.w
+	r := w.Faults()
+	net := w.Net
+	pick := func() *syncClient { return run.clients[r.IntN(len(run.clients))] }
+	for at := r.Exp(run.cfg.FaultEvery); at < heal; at += r.Exp(run.cfg.FaultEvery) {
+		end := min(at+r.Between(time.Second, 4*run.cfg.FaultEvery), heal)
+		switch k := r.IntN(8); k {
+		case 0, 1: // an offline period
+			c := pick()
+			w.At(at, c.node.Name, "fault.offline", func() { net.Isolate(c.node.Name) })
+			w.At(end, c.node.Name, "fault.online", func() { net.Rejoin(c.node.Name) })
+		case 2:
+			c := pick()
+			w.At(at, c.node.Name, "fault.pause", func() { c.pause(true) })
+			w.At(end, c.node.Name, "fault.resume", func() { c.pause(false) })
+		case 3:
+			c := pick()
+			w.At(at, c.node.Name, "fault.crash", c.crash)
+			w.At(end, c.node.Name, "fault.restart", c.restart)
+		case 4:
+			if !run.cfg.ServerCrashes {
+				continue
+			}
+			w.At(at, sim.ServerName, "fault.crash", run.crashServer)
+			w.At(min(at+r.Between(time.Second, 20*time.Second), heal), sim.ServerName, "fault.restart", run.restartServer)
+		case 5:
+			rate := 0.02 + 0.1*r.Float64()
+			w.At(at, "", "fault.drops", func() { net.SetDropRate(rate) }, slog.Float64("rate", rate))
+			w.At(end, "", "fault.drops.end", func() { net.SetDropRate(w.Config.Network.DropRate) })
+		case 6:
+			rate := 0.05 + 0.2*r.Float64()
+			w.At(at, "", "fault.duplicates", func() { net.SetDuplicateRate(rate) }, slog.Float64("rate", rate))
+			w.At(end, "", "fault.duplicates.end", func() { net.SetDuplicateRate(w.Config.Network.DuplicateRate) })
+		case 7:
+			c := pick()
+			step := r.Between(-2*time.Minute, 2*time.Minute)
+			w.At(at, c.node.Name, "fault.clock.step", func() { c.node.Local.Step(step) }, slog.Duration("by", step))
+		}
+	}
+}
+
+// SyncConfig is the engine world for a seed: 2 to 8 clients with skewed
+// clocks on a jittery network with occasional drops and duplicates.
+func SyncConfig(seed uint64) sim.Config {
+	cfg := sim.DefaultConfig(seed)
+	cfg.Clients = 2 + int(seed%7)
+	cfg.MaxClockSkew = time.Minute
+	cfg.Deadline = 20 * time.Minute
+	cfg.Network.DropRate = 0.005
+	cfg.Network.DuplicateRate = 0.01
+	return cfg
+}
+
+func init() {
+	_ = Register(Scenario{
+		Name:    "sync",
+		Story:   "clients write to one shared realm through offline periods, drops, duplicates, skew and crashes; all converge after heal",
+		Config:  SyncConfig,
+		Install: DefaultSync().Install,
+	})
+}
