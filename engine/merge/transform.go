@@ -52,7 +52,9 @@ func Transform(a, b *changeset.Changeset) (a2, b2 *changeset.Changeset, err erro
 // ordered within itself and concurrent with the other, both starting on
 // the same state S: S·ours·theirs2 equals S·theirs·ours2. Every changeset
 // of the result keeps its header (versions, origin); its instructions may
-// be fewer, none at all. The inputs are not modified.
+// be fewer, none at all. The inputs are not modified, and a changeset the
+// transform leaves as it was is returned as the same pointer: treat both
+// inputs and results as immutable.
 //
 // The server integrates an upload with TransformSeq(upload, concurrent
 // history); a client integrates a download with TransformSeq(unsynced
@@ -141,16 +143,28 @@ func flatten(seq []*changeset.Changeset, side string) ([]op, error) {
 }
 
 // regroup builds the transformed changesets: the headers of seq with the
-// surviving ops in order.
+// surviving ops in order. A changeset none of whose ops changed is
+// returned as it is (the same pointer): most changesets of a long
+// concurrent history are untouched by a short one, and copying them all
+// on every integration would dominate its cost.
 func regroup(seq []*changeset.Changeset, ops []op) []*changeset.Changeset {
 	alive := make([]int, len(seq))
+	changed := make([]bool, len(seq))
 	for i := range ops {
-		if !ops[i].dead {
-			alive[ops[i].cs]++
+		o := &ops[i]
+		if !o.dead {
+			alive[o.cs]++
+		}
+		if o.dead || o.fold != 0 || o.Index != o.Instruction.Index || o.To != o.Instruction.To || o.PriorSize != o.Instruction.PriorSize {
+			changed[o.cs] = true
 		}
 	}
 	out := make([]*changeset.Changeset, len(seq))
 	for i, cs := range seq {
+		if !changed[i] {
+			out[i] = cs
+			continue
+		}
 		c := *cs
 		c.Instructions = nil
 		if alive[i] > 0 {
@@ -159,7 +173,7 @@ func regroup(seq []*changeset.Changeset, ops []op) []*changeset.Changeset {
 		out[i] = &c
 	}
 	for i := range ops {
-		if o := &ops[i]; !o.dead {
+		if o := &ops[i]; !o.dead && changed[o.cs] {
 			c := out[o.cs]
 			c.Instructions = append(c.Instructions, o.result())
 		}

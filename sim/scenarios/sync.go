@@ -31,6 +31,16 @@ type Sync struct {
 	ServerCrashes bool
 	// HealAt is the fraction of the deadline at which faults and writes stop.
 	HealAt float64
+	// MaxWrites bounds each client's transactions; 0 means no bound.
+	MaxWrites int
+	// Offline lists fixed offline periods, on top of the random faults.
+	Offline []Offline
+}
+
+// Offline is a fixed offline period of one client.
+type Offline struct {
+	Client   int
+	From, To time.Duration
 }
 
 // DefaultSync is the randomised convergence workload with every fault on.
@@ -89,6 +99,14 @@ func (s Sync) Install(w *sim.World) error {
 	heal := time.Duration(float64(w.Config.Deadline) * s.HealAt)
 	if s.Faults {
 		run.scheduleFaults(heal)
+	}
+	for _, o := range s.Offline {
+		if o.Client < 0 || o.Client >= len(run.clients) || o.From >= o.To {
+			return fmt.Errorf("scenarios: Sync.Offline %+v: no such client or an empty period", o)
+		}
+		name := run.clients[o.Client].node.Name
+		w.At(o.From, name, "fault.offline", func() { w.Net.Isolate(name) })
+		w.At(o.To, name, "fault.online", func() { w.Net.Rejoin(name) })
 	}
 	w.At(heal, "", "fault.heal", run.heal)
 	w.At(w.Config.Deadline-time.Nanosecond, "", "sync.check", func() {
@@ -200,7 +218,7 @@ func (c *syncClient) open() {
 
 func (c *syncClient) scheduleWrite() {
 	c.node.Clock().AfterFunc(c.node.Rand.Exp(c.run.cfg.WriteEvery), func() {
-		if c.run.healed {
+		if c.run.healed || (c.run.cfg.MaxWrites > 0 && c.writes >= c.run.cfg.MaxWrites) {
 			return
 		}
 		if !c.dead && c.realm != nil {
@@ -376,7 +394,29 @@ func SyncConfig(seed uint64) sim.Config {
 	return cfg
 }
 
+// Standard is the standard workload S of the performance targets: one
+// server, 4 clients, 500 transactions each over 10 simulated minutes, 5%
+// connection drops and two offline periods. (The restore from backup of
+// the full definition comes with the server lifecycle faults.)
+func Standard() Scenario {
+	return Scenario{
+		Name:  "standard",
+		Story: "workload S: 4 clients x 500 writes in 10 minutes, 5% drops, two offline periods",
+		Config: func(seed uint64) sim.Config {
+			cfg := sim.DefaultConfig(seed)
+			cfg.Clients = 4
+			cfg.MaxClockSkew = 10 * time.Second
+			cfg.Deadline = 10 * time.Minute
+			cfg.Network.DropRate = 0.05
+			return cfg
+		},
+		Install: Sync{Path: "/shared", WriteEvery: 600 * time.Millisecond, FaultEvery: time.Minute, HealAt: 0.6,
+			MaxWrites: 500, Offline: []Offline{{0, time.Minute, 2 * time.Minute}, {1, 3 * time.Minute, 4 * time.Minute}}}.Install,
+	}
+}
+
 func init() {
+	_ = Register(Standard())
 	_ = Register(Scenario{
 		Name:    "sync",
 		Story:   "clients write to one shared realm through offline periods, drops, duplicates, skew and crashes; all converge after heal",

@@ -74,3 +74,19 @@ func BenchmarkSyncWorld(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "seeds/s")
 	b.ReportMetric(float64(steps)/b.Elapsed().Seconds(), "events/s")
 }
+
+// BenchmarkStandardWorld is workload S (without the restore, which comes
+// with the server lifecycle faults): seeds per second per core.
+func BenchmarkStandardWorld(b *testing.B) {
+	sc := scenarios.Standard()
+	var steps uint64
+	for i := 0; i < b.N; i++ {
+		res, err := sc.Run(uint64(i), nil)
+		if err != nil || res.Err != nil {
+			b.Fatal(err, res.Err)
+		}
+		steps += res.Steps
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "seeds/s")
+	b.ReportMetric(float64(steps)/b.Elapsed().Seconds(), "events/s")
+}
