@@ -22,7 +22,7 @@ fuzz:
 
 # A long campaign over many seeds on every core.
 nightly:
-	$(GO) run ./cmd/simrun run --scenario pingecho --seeds $(SEEDS) --out $(OUT)/nightly
+	$(GO) run ./cmd/simrun run --scenario sync --seeds $(SEEDS) --out $(OUT)/nightly
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
@@ -32,4 +32,4 @@ lint:
 	$(GO) vet ./...
 
 run:
-	$(GO) run ./cmd/simrun run --scenario pingecho --seeds 100
+	$(GO) run ./cmd/simrun run --scenario sync --seeds 100
