@@ -53,7 +53,7 @@ func TestShards_CoverEverySeedOnce(t *testing.T) {
 	dir := t.TempDir()
 	var all []string
 	for i := 0; i < 3; i++ {
-		code, out, _ := simrun(t, "run", "--seeds", "10", "--shard", []string{"0/3", "1/3", "2/3"}[i], "--out", filepath.Join(dir, "s"+string(rune('0'+i))))
+		code, out, _ := simrun(t, "run", "--scenario", "pingecho", "--seeds", "10", "--shard", []string{"0/3", "1/3", "2/3"}[i], "--out", filepath.Join(dir, "s"+string(rune('0'+i))))
 		require.Equal(t, 0, code)
 		all = append(all, out)
 	}
@@ -64,7 +64,7 @@ func TestShards_CoverEverySeedOnce(t *testing.T) {
 
 func TestReplay_MatchesAKeptTraceAndRefusesAnEditedOne(t *testing.T) {
 	dir := t.TempDir()
-	code, _, _ := simrun(t, "run", "--seed", "11", "--seeds", "1", "--keep-traces", "--out", dir)
+	code, _, _ := simrun(t, "run", "--scenario", "pingecho", "--seed", "11", "--seeds", "1", "--keep-traces", "--out", dir)
 	require.Equal(t, 0, code)
 	path := filepath.Join(dir, "seed-pingecho-11.trace.jsonl")
 

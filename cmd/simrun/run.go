@@ -41,7 +41,7 @@ type summary struct {
 func cmdRun(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	scenario := fs.String("scenario", "pingecho", "scenario to run (simrun list)")
+	scenario := fs.String("scenario", "sync", "scenario to run (simrun list)")
 	first := fs.Uint64("seed", 0, "first seed")
 	count := fs.Int("seeds", 100, "number of seeds")
 	parallel := fs.Int("parallel", runtime.GOMAXPROCS(0), "worlds run at once")
