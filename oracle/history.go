@@ -1,0 +1,569 @@
+package oracle
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+// Infinite is the return time of an operation whose reply was never seen
+// (and the ReachedAt of a replica that never converged). All times are
+// virtual nanoseconds.
+const Infinite int64 = math.MaxInt64
+
+// ChangesetID names a changeset by its origin: the client file ident of the
+// replica that made it and its client version there. It is unique within a
+// realm epoch (a server restored from backup may hand an ident out again;
+// a client reset gives the replica a new ident).
+type ChangesetID struct {
+	File    uint64 `json:"file"`
+	Version uint64 `json:"version"`
+}
+
+func (id ChangesetID) String() string { return fmt.Sprintf("%d:%d", id.File, id.Version) }
+
+func compareIDs(a, b ChangesetID) int {
+	if c := cmp.Compare(a.File, b.File); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Version, b.Version)
+}
+
+// Cursor is a download cursor: the last server version integrated and, as
+// of it, the last client version of the replica's own file the server had
+// integrated.
+type Cursor struct {
+	ServerVersion uint64 `json:"serverVersion"`
+	ClientVersion uint64 `json:"clientVersion"`
+}
+
+// Entry is one server changeset as a download delivered it.
+type Entry struct {
+	ServerVersion uint64      `json:"serverVersion"`
+	ID            ChangesetID `json:"id"`
+}
+
+// Outcome is how an upload or download ended.
+type Outcome string
+
+// The outcomes.
+const (
+	// OutcomeOK: the server answered normally (an acknowledgement, a DOWNLOAD).
+	OutcomeOK Outcome = "ok"
+	// OutcomeReset: the server answered with an error asking for a client
+	// reset; Code says which.
+	OutcomeReset Outcome = "reset"
+	// OutcomeUnknown: the reply was never seen (the connection dropped;
+	// Return is then Infinite) or was an error that is not a reset (e.g.
+	// transient; Return is when it arrived). It says nothing about the server.
+	OutcomeUnknown Outcome = "unknown"
+)
+
+// Code names a reset error code exactly as the engine's
+// protocol.ErrorCode.String spells it (the World converts with
+// oracle.Code(code.String())).
+type Code string
+
+// The reset codes. The first five are conditions of the sync log, which the
+// sync-log model judges; the others depend on schema and roles, which it
+// cannot see, so it accepts them (the client-reset oracle judges them).
+const (
+	CodeBadClientFileIdent Code = "bad client file ident"
+	CodeDivergingHistories Code = "diverging histories"
+	CodeBadServerVersion   Code = "bad server version"
+	CodeBadClientVersion   Code = "bad client version"
+	CodeClientFileExpired  Code = "client file expired"
+	CodeSchemaChange       Code = "schema change"
+	CodeBadChangeset       Code = "bad changeset"
+	CodeRoleChange         Code = "role change"
+)
+
+// judged reports whether the sync-log model decides when c is due.
+func (c Code) judged() bool {
+	switch c {
+	case CodeBadClientFileIdent, CodeDivergingHistories, CodeBadServerVersion, CodeBadClientVersion, CodeClientFileExpired:
+		return true
+	}
+	return false
+}
+
+func (c Code) valid() bool {
+	return c.judged() || c == CodeSchemaChange || c == CodeBadChangeset || c == CodeRoleChange
+}
+
+// Upload is one UPLOAD message. [Call, Return] must contain the moment the
+// server integrated its changesets: from the client's send (tighter: the
+// message's arrival at the server, which the simulated network sees) to the
+// first DOWNLOAD, in this or a later session, whose acknowledged upload
+// cursor covers its last changeset (tighter: when that DOWNLOAD was sent
+// rather than received). A reply never seen: Return = Infinite, Outcome
+// unknown. The tighter the intervals, the less porcupine has to search.
+type Upload struct {
+	Client   string        `json:"client"`
+	Realm    string        `json:"realm"`
+	File     uint64        `json:"file"`     // the replica's client file ident
+	FileSalt uint64        `json:"fileSalt"` // the salt that came with the ident
+	Epoch    uint64        `json:"epoch"`    // ServerVersionSalt of the session's first DOWNLOAD
+	IDs      []ChangesetID `json:"ids"`      // the changesets sent, in order (File == File)
+	Call     int64         `json:"call"`
+	Return   int64         `json:"return"`
+	Outcome  Outcome       `json:"outcome"`
+	Acked    uint64        `json:"acked,omitempty"` // OutcomeOK: UploadCursor.ClientVersion of the acknowledgement
+	Code     Code          `json:"code,omitempty"`  // OutcomeReset
+}
+
+// Download is one DOWNLOAD message received (or the error that came
+// instead). [Call, Return] must contain the moment the server produced it.
+// The simulation knows that moment: Call = Return = when the server sent
+// it (the network's send time). A client alone knows only [the session's
+// CLIENT_IDENT, the receipt], which is sound but lets porcupine's search
+// grow exponentially with the uploads in flight; the previous download's
+// receipt is NOT a sound Call (the server sends several DOWNLOADs before the
+// first arrives).
+//
+// From is the client's cursor the server continued from: the one presented
+// in CLIENT_IDENT for a session's first download (FromSalt: the
+// ServerVersionSalt presented, 0 for a fresh replica), else the previous
+// download's To (FromSalt: the session's salt).
+type Download struct {
+	Client   string  `json:"client"`
+	Realm    string  `json:"realm"`
+	File     uint64  `json:"file"`
+	FileSalt uint64  `json:"fileSalt"`
+	From     Cursor  `json:"from"`
+	FromSalt uint64  `json:"fromSalt"`
+	Call     int64   `json:"call"`
+	Return   int64   `json:"return"`
+	Outcome  Outcome `json:"outcome"`
+	Code     Code    `json:"code,omitempty"` // OutcomeReset
+	// OutcomeOK: the message's fields.
+	Entries []Entry `json:"entries,omitempty"` // the changesets received, in order
+	To      Cursor  `json:"to"`                // DownloadCursor
+	Salt    uint64  `json:"salt,omitempty"`    // ServerVersionSalt
+	Latest  uint64  `json:"latest,omitempty"`  // LatestServerVersion
+	Acked   uint64  `json:"acked,omitempty"`   // UploadCursor.ClientVersion
+}
+
+// NewFile is the server handing out a client file ident: Call when the
+// BIND asking for it was sent, Return when SERVER_IDENT arrived.
+type NewFile struct {
+	Client string `json:"client"`
+	Realm  string `json:"realm"`
+	File   uint64 `json:"file"`
+	Salt   uint64 `json:"salt"`
+	Call   int64  `json:"call"`
+	Return int64  `json:"return"`
+}
+
+// Backup is the harness taking a backup snapshot of a realm, instantaneous.
+// ID names it for a later Restore (unique per realm); ServerVersion is the
+// latest server version the snapshot holds.
+type Backup struct {
+	Realm         string `json:"realm"`
+	ID            int    `json:"id"`
+	ServerVersion uint64 `json:"serverVersion"`
+	At            int64  `json:"at"`
+}
+
+// Restore is the harness restoring a realm from an earlier Backup: the
+// history goes back to the snapshot under a new epoch Salt.
+type Restore struct {
+	Realm  string `json:"realm"`
+	Backup int    `json:"backup"`
+	Salt   uint64 `json:"salt"`
+	At     int64  `json:"at"`
+}
+
+// Terminate is the harness terminating and re-enabling sync of a realm:
+// every client file is forgotten and a new epoch Salt starts; the new
+// epoch's history is the first Keep entries of the old one (0: cleared).
+type Terminate struct {
+	Realm string `json:"realm"`
+	Salt  uint64 `json:"salt"`
+	Keep  uint64 `json:"keep"`
+	At    int64  `json:"at"`
+}
+
+// Compact is the harness compacting a realm's history with the given
+// horizon: the files in Expired (last seen before it) are expired.
+type Compact struct {
+	Realm   string   `json:"realm"`
+	Horizon int64    `json:"horizon"`
+	Expired []uint64 `json:"expired"`
+	At      int64    `json:"at"`
+}
+
+// WriteID names one local write; unique in a run.
+type WriteID uint64
+
+// FieldValue is one field a write set (Value rendered canonically).
+type FieldValue struct {
+	Object string `json:"object"` // class and primary key, rendered
+	Field  string `json:"field"`
+	Value  string `json:"value"`
+}
+
+// Write is one local write transaction and the changeset it produced.
+type Write struct {
+	Client    string       `json:"client"`
+	Realm     string       `json:"realm"`
+	ID        WriteID      `json:"id"`
+	Changeset ChangesetID  `json:"changeset"`
+	Call      int64        `json:"call"`
+	Return    int64        `json:"return"`
+	Fields    []FieldValue `json:"fields"`
+}
+
+// Read is one local read of a field.
+type Read struct {
+	Client string `json:"client"`
+	Realm  string `json:"realm"`
+	Object string `json:"object"`
+	Field  string `json:"field"`
+	Value  string `json:"value"`
+	Call   int64  `json:"call"`
+	Return int64  `json:"return"`
+}
+
+// WaitOutcome is how a wait for upload or download completion ended.
+type WaitOutcome string
+
+// The wait outcomes.
+const (
+	WaitCompleted WaitOutcome = "completed"
+	WaitTimedOut  WaitOutcome = "timed out"
+	WaitCancelled WaitOutcome = "cancelled"
+	WaitFailed    WaitOutcome = "failed"
+)
+
+// WaitUpload is a wait for upload completion. Covered: the changesets it
+// promised acknowledged (every local changeset committed before Call).
+type WaitUpload struct {
+	Client  string        `json:"client"`
+	Realm   string        `json:"realm"`
+	Call    int64         `json:"call"`
+	Return  int64         `json:"return"`
+	Covered []ChangesetID `json:"covered"`
+	Outcome WaitOutcome   `json:"outcome"`
+}
+
+// WaitDownload is a wait for download completion. Integrated: every
+// changeset present in the replica when it completed, its own and
+// downloaded ones.
+type WaitDownload struct {
+	Client     string        `json:"client"`
+	Realm      string        `json:"realm"`
+	Call       int64         `json:"call"`
+	Return     int64         `json:"return"`
+	Integrated []ChangesetID `json:"integrated"`
+	Outcome    WaitOutcome   `json:"outcome"`
+}
+
+// ResetMode is a client reset mode.
+type ResetMode string
+
+// The reset modes.
+const (
+	ModeManual           ResetMode = "manual"
+	ModeDiscard          ResetMode = "discard"
+	ModeRecover          ResetMode = "recover"
+	ModeRecoverOrDiscard ResetMode = "recoverOrDiscard"
+)
+
+// ResetOutcome is how a client reset ended.
+type ResetOutcome string
+
+// The reset outcomes.
+const (
+	ResetRecovered ResetOutcome = "recovered"
+	ResetDiscarded ResetOutcome = "discarded"
+	ResetManual    ResetOutcome = "manual"
+	ResetFailed    ResetOutcome = "failed"
+)
+
+// Reset is one client reset of a replica.
+type Reset struct {
+	Client          string        `json:"client"`
+	Realm           string        `json:"realm"`
+	Mode            ResetMode     `json:"mode"`
+	Outcome         ResetOutcome  `json:"outcome"`
+	Code            Code          `json:"code"`
+	Call            int64         `json:"call"`
+	Return          int64         `json:"return"`
+	OldFile         uint64        `json:"oldFile"`
+	NewFile         uint64        `json:"newFile,omitempty"` // the fresh copy's ident (0 if none)
+	Discarded       []ChangesetID `json:"discarded,omitempty"`
+	DiscardedWrites []WriteID     `json:"discardedWrites,omitempty"`
+}
+
+// Fault is one injected fault. Realm is empty for a fault that is not about
+// one realm (a network partition, a server crash).
+type Fault struct {
+	Kind   string `json:"kind"`
+	Target string `json:"target"`
+	Realm  string `json:"realm,omitempty"`
+	At     int64  `json:"at"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// Convergence is the end of a run: the server's and every replica's final
+// canonical state hash.
+type Convergence struct {
+	HealAt   int64         `json:"healAt"`
+	Deadline int64         `json:"deadline"`
+	Servers  []ServerState `json:"servers"`
+	Replicas []Replica     `json:"replicas"`
+}
+
+// ServerState is a realm's final state on the server.
+type ServerState struct {
+	Realm string `json:"realm"`
+	Hash  string `json:"hash"`
+}
+
+// Replica is a replica's final state. Live replicas must converge (one whose
+// sync was stopped, e.g. by a manual reset, is not live). ReachedAt is when
+// its state last became equal to the server's final one (Infinite: never).
+type Replica struct {
+	Client    string `json:"client"`
+	Realm     string `json:"realm"`
+	Hash      string `json:"hash"`
+	Live      bool   `json:"live"`
+	ReachedAt int64  `json:"reachedAt"`
+}
+
+// History is everything a run recorded, in any order.
+type History struct {
+	Uploads       []Upload       `json:"uploads,omitempty"`
+	Downloads     []Download     `json:"downloads,omitempty"`
+	NewFiles      []NewFile      `json:"newFiles,omitempty"`
+	Backups       []Backup       `json:"backups,omitempty"`
+	Restores      []Restore      `json:"restores,omitempty"`
+	Terminates    []Terminate    `json:"terminates,omitempty"`
+	Compactions   []Compact      `json:"compactions,omitempty"`
+	Writes        []Write        `json:"writes,omitempty"`
+	Reads         []Read         `json:"reads,omitempty"`
+	WaitUploads   []WaitUpload   `json:"waitUploads,omitempty"`
+	WaitDownloads []WaitDownload `json:"waitDownloads,omitempty"`
+	Resets        []Reset        `json:"resets,omitempty"`
+	Faults        []Fault        `json:"faults,omitempty"`
+	Convergence   *Convergence   `json:"convergence,omitempty"`
+}
+
+// RealmHistory is the part of a history about one realm.
+type RealmHistory struct {
+	Realm   string
+	History *History
+}
+
+// ByRealm splits h per realm, in order of realm path. Faults without a realm
+// go to every realm; the convergence record is split by realm.
+func (h *History) ByRealm() []RealmHistory {
+	names := map[string]bool{}
+	add := func(r string) { names[r] = true }
+	for _, x := range h.Uploads {
+		add(x.Realm)
+	}
+	for _, x := range h.Downloads {
+		add(x.Realm)
+	}
+	for _, x := range h.NewFiles {
+		add(x.Realm)
+	}
+	for _, x := range h.Backups {
+		add(x.Realm)
+	}
+	for _, x := range h.Restores {
+		add(x.Realm)
+	}
+	for _, x := range h.Terminates {
+		add(x.Realm)
+	}
+	for _, x := range h.Compactions {
+		add(x.Realm)
+	}
+	for _, x := range h.Writes {
+		add(x.Realm)
+	}
+	for _, x := range h.Reads {
+		add(x.Realm)
+	}
+	for _, x := range h.WaitUploads {
+		add(x.Realm)
+	}
+	for _, x := range h.WaitDownloads {
+		add(x.Realm)
+	}
+	for _, x := range h.Resets {
+		add(x.Realm)
+	}
+	for _, x := range h.Faults {
+		if x.Realm != "" {
+			add(x.Realm)
+		}
+	}
+	if c := h.Convergence; c != nil {
+		for _, x := range c.Servers {
+			add(x.Realm)
+		}
+		for _, x := range c.Replicas {
+			add(x.Realm)
+		}
+	}
+	out := make([]RealmHistory, 0, len(names))
+	for _, name := range sortedKeys(names) {
+		out = append(out, RealmHistory{Realm: name, History: h.realm(name)})
+	}
+	return out
+}
+
+func (h *History) realm(name string) *History {
+	r := &History{
+		Uploads:       filter(h.Uploads, func(x Upload) bool { return x.Realm == name }),
+		Downloads:     filter(h.Downloads, func(x Download) bool { return x.Realm == name }),
+		NewFiles:      filter(h.NewFiles, func(x NewFile) bool { return x.Realm == name }),
+		Backups:       filter(h.Backups, func(x Backup) bool { return x.Realm == name }),
+		Restores:      filter(h.Restores, func(x Restore) bool { return x.Realm == name }),
+		Terminates:    filter(h.Terminates, func(x Terminate) bool { return x.Realm == name }),
+		Compactions:   filter(h.Compactions, func(x Compact) bool { return x.Realm == name }),
+		Writes:        filter(h.Writes, func(x Write) bool { return x.Realm == name }),
+		Reads:         filter(h.Reads, func(x Read) bool { return x.Realm == name }),
+		WaitUploads:   filter(h.WaitUploads, func(x WaitUpload) bool { return x.Realm == name }),
+		WaitDownloads: filter(h.WaitDownloads, func(x WaitDownload) bool { return x.Realm == name }),
+		Resets:        filter(h.Resets, func(x Reset) bool { return x.Realm == name }),
+		Faults:        filter(h.Faults, func(x Fault) bool { return x.Realm == name || x.Realm == "" }),
+	}
+	if c := h.Convergence; c != nil {
+		r.Convergence = &Convergence{
+			HealAt:   c.HealAt,
+			Deadline: c.Deadline,
+			Servers:  filter(c.Servers, func(x ServerState) bool { return x.Realm == name }),
+			Replicas: filter(c.Replicas, func(x Replica) bool { return x.Realm == name }),
+		}
+	}
+	return r
+}
+
+func filter[T any](xs []T, keep func(T) bool) []T {
+	var out []T
+	for _, x := range xs {
+		if keep(x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// Validate reports the first way h is malformed: something the World must
+// never emit, as opposed to a violation an oracle judges. Check refuses a
+// malformed history.
+func (h *History) Validate() error {
+	var errs []string
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+	interval := func(what string, i int, call, ret int64) {
+		if call < 0 || ret < call {
+			bad("%s %d: call %d and return %d are not an interval", what, i, call, ret)
+		}
+	}
+	for i, u := range h.Uploads {
+		interval("upload", i, u.Call, u.Return)
+		switch {
+		case u.Client == "" || u.Realm == "":
+			bad("upload %d: no client or realm", i)
+		case len(u.IDs) == 0:
+			bad("upload %d: no changesets", i)
+		case u.Return == Infinite && u.Outcome != OutcomeUnknown:
+			bad("upload %d: outcome %q without a reply", i, u.Outcome)
+		}
+		for j, id := range u.IDs {
+			if id.File != u.File || id.Version == 0 || (j > 0 && id.Version <= u.IDs[j-1].Version) {
+				bad("upload %d: changeset %v is not the next of file %d", i, id, u.File)
+				break
+			}
+		}
+		switch u.Outcome {
+		case OutcomeOK:
+			if len(u.IDs) > 0 && u.Acked < u.IDs[len(u.IDs)-1].Version {
+				bad("upload %d: acknowledgement %d does not cover its last changeset", i, u.Acked)
+			}
+		case OutcomeReset:
+			if !u.Code.valid() {
+				bad("upload %d: %q is not a reset code", i, u.Code)
+			}
+		case OutcomeUnknown:
+		default:
+			bad("upload %d: outcome %q", i, u.Outcome)
+		}
+	}
+	for i, d := range h.Downloads {
+		interval("download", i, d.Call, d.Return)
+		if d.Client == "" || d.Realm == "" {
+			bad("download %d: no client or realm", i)
+		}
+		switch d.Outcome {
+		case OutcomeOK:
+			if d.Return == Infinite {
+				bad("download %d: received at Infinite", i)
+			}
+		case OutcomeReset:
+			if !d.Code.valid() {
+				bad("download %d: %q is not a reset code", i, d.Code)
+			}
+		case OutcomeUnknown:
+		default:
+			bad("download %d: outcome %q", i, d.Outcome)
+		}
+	}
+	for i, f := range h.NewFiles {
+		interval("new file", i, f.Call, f.Return)
+		if f.Client == "" || f.Realm == "" || f.File == 0 {
+			bad("new file %d: no client, realm or ident", i)
+		}
+	}
+	backupAt := map[string]map[int]int64{}
+	for i, b := range h.Backups {
+		if backupAt[b.Realm] == nil {
+			backupAt[b.Realm] = map[int]int64{}
+		}
+		if _, dup := backupAt[b.Realm][b.ID]; dup {
+			bad("backup %d: id %d taken twice in realm %q", i, b.ID, b.Realm)
+		}
+		backupAt[b.Realm][b.ID] = b.At
+	}
+	for i, r := range h.Restores {
+		at, ok := backupAt[r.Realm][r.Backup]
+		if !ok || at > r.At {
+			bad("restore %d: no backup %d of realm %q before it", i, r.Backup, r.Realm)
+		}
+	}
+	for i, w := range h.WaitUploads {
+		interval("wait upload", i, w.Call, w.Return)
+	}
+	for i, w := range h.WaitDownloads {
+		interval("wait download", i, w.Call, w.Return)
+	}
+	for i, r := range h.Resets {
+		interval("reset", i, r.Call, r.Return)
+	}
+	if c := h.Convergence; c != nil && c.Deadline < c.HealAt {
+		bad("convergence: deadline %d before heal %d", c.Deadline, c.HealAt)
+	}
+	if len(errs) > 10 {
+		errs = append(errs[:10], fmt.Sprintf("and %d more", len(errs)-10))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("malformed history: %s", strings.Join(errs, "; "))
+	}
+	return nil
+}

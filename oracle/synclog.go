@@ -1,0 +1,635 @@
+package oracle
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/anishathalye/porcupine"
+)
+
+// The sync-log model (DESIGN §5): a realm's server history as a sequential
+// object, judged only from what clients observed.
+//
+// State: the epoch salt, the log of changeset ids in server order (server
+// version = index+1), the client files the server knows (salt, last
+// integrated client version, expired), and the backups taken.
+//
+// Operations and the rules their steps apply:
+//   - upload: accepted only if the changesets past the file's last
+//     integrated version are appended exactly once, in the order the client
+//     sent them, skipping none; an acknowledgement is illegal when a reset
+//     is due;
+//   - download: accepted only if its entries are the slice (From, To] of the
+//     log without the client's own changesets, at their server versions,
+//     with the salt, latest version and acknowledged upload cursor of the
+//     state; illegal when a reset is due;
+//   - a reset error (on either) is accepted only when the state requires one
+//     with that code: both a missed and a spurious reset are violations;
+//   - new file: the server hands out an ident it does not know;
+//   - backup (instantaneous): remembers the state;
+//   - restore (instantaneous): log and files back to a backup, new salt;
+//   - terminate (instantaneous): every file forgotten, new salt, the log cut
+//     to what the new epoch keeps;
+//   - compact (instantaneous): the listed files expire.
+//
+// A reply never seen (OutcomeUnknown, Return = Infinite) is the reason the
+// model is a porcupine.NondeterministicModel: a dropped upload may have been
+// integrated in full, in part (a prefix) or not at all, and each of those
+// is a next state. The power-set construction carries all of them forward
+// until later observations (downloads, acknowledgements of resends) rule
+// all but one out, so the search never has to backtrack over that choice.
+// An "unknown" output that a deterministic Step accepted both ways would
+// have to pick one next state and could not be right for both.
+
+// syncState is the model's state. States are never modified once built.
+type syncState struct {
+	salt    uint64    // the current epoch's salt (0: not seen yet; learnt from the first download)
+	log     idLog     // changeset ids in server order
+	files   []fileRec // the client files the server knows, by ident
+	backups *snapshot // backups taken, latest first
+}
+
+type fileRec struct {
+	ident   uint64
+	salt    uint64
+	last    uint64 // the last client version of the file integrated
+	expired bool
+}
+
+type snapshot struct {
+	id    int
+	log   idLog
+	files []fileRec
+	next  *snapshot
+}
+
+// uploadOp is an Upload with, for each changeset, the version the client
+// sent before it (0 for the first): the order in which the server must
+// integrate them.
+type uploadOp struct {
+	*Upload
+	prev []uint64
+}
+
+// codeSet is a set of judged reset codes.
+type codeSet uint8
+
+var judgedCodes = []Code{CodeBadClientFileIdent, CodeDivergingHistories, CodeBadServerVersion, CodeBadClientVersion, CodeClientFileExpired}
+
+func codeBit(c Code) codeSet { return codeSet(1) << slices.Index(judgedCodes, c) }
+
+func (cs codeSet) has(c Code) bool { return c.judged() && cs&codeBit(c) != 0 }
+
+func (cs codeSet) String() string {
+	var names []string
+	for _, c := range judgedCodes {
+		if cs.has(c) {
+			names = append(names, string(c))
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// reject is a step that cannot happen; why (if asked for) says which rule
+// it breaks.
+func reject(why *string, format string, args ...any) []*syncState {
+	if why != nil {
+		*why = fmt.Sprintf(format, args...)
+	}
+	return nil
+}
+
+func (s *syncState) file(ident uint64) *fileRec {
+	i, ok := slices.BinarySearchFunc(s.files, ident, func(f fileRec, id uint64) int { return cmp.Compare(f.ident, id) })
+	if !ok {
+		return nil
+	}
+	return &s.files[i]
+}
+
+// withFile is s with f put in (replacing the file of the same ident).
+func (s *syncState) withFile(f fileRec) []fileRec {
+	i, ok := slices.BinarySearchFunc(s.files, f.ident, func(g fileRec, id uint64) int { return cmp.Compare(g.ident, id) })
+	files := slices.Clone(s.files)
+	if ok {
+		files[i] = f
+	} else {
+		files = slices.Insert(files, i, f)
+	}
+	return files
+}
+
+func (s *syncState) step(input any, why *string) []*syncState {
+	switch op := input.(type) {
+	case *uploadOp:
+		return s.upload(op, why)
+	case *Download:
+		return s.download(op, why)
+	case *NewFile:
+		return s.newFile(op, why)
+	case *Backup:
+		return s.backup(op, why)
+	case *Restore:
+		return s.restore(op, why)
+	case *Terminate:
+		return s.terminate(op, why)
+	case *Compact:
+		return s.compact(op, why)
+	}
+	return reject(why, "not a sync-log operation: %T", input)
+}
+
+// uploadResets is what the server owes an upload instead of an
+// acknowledgement: it was sent in a session of the current epoch, for a
+// file the server knows under that salt and has not expired. The server
+// checks an upload against its own state, not a presented cursor, so when
+// a reset is due any judged code will do (e.g. "bad server version" for a
+// changeset based past a restored history).
+func (s *syncState) uploadResets(u *Upload) codeSet {
+	f := s.file(u.File)
+	if f == nil {
+		return codeBit(CodeBadClientFileIdent)
+	}
+	var due codeSet
+	if f.salt != u.FileSalt || u.Epoch != s.salt {
+		due |= codeBit(CodeDivergingHistories)
+	}
+	if f.expired {
+		due |= codeBit(CodeClientFileExpired)
+	}
+	return due
+}
+
+// downloadResets is what the server owes a client standing at d.From
+// instead of a download (the checks of CLIENT_IDENT, DESIGN §3 table).
+func (s *syncState) downloadResets(d *Download) codeSet {
+	f := s.file(d.File)
+	if f == nil {
+		return codeBit(CodeBadClientFileIdent)
+	}
+	var due codeSet
+	if f.salt != d.FileSalt || (d.From.ServerVersion > 0 && d.FromSalt != s.salt) {
+		due |= codeBit(CodeDivergingHistories)
+	}
+	switch {
+	case d.From.ServerVersion > s.log.len():
+		due |= codeBit(CodeBadServerVersion)
+	case d.From.ClientVersion > 0 && d.From.ClientVersion > s.log.lastOf(f.ident, d.From.ServerVersion):
+		due |= codeBit(CodeBadClientVersion)
+	}
+	if f.expired {
+		due |= codeBit(CodeClientFileExpired)
+	}
+	return due
+}
+
+// resetAnswer judges a reset error: a judged code must be due.
+func (s *syncState) resetAnswer(code Code, due codeSet, why *string) []*syncState {
+	switch {
+	case !code.judged() || due.has(code):
+		return []*syncState{s}
+	case due == 0:
+		return reject(why, "spurious reset: %q where none was due", code)
+	}
+	return reject(why, "reset %q where the server owed %s", code, due)
+}
+
+func (s *syncState) upload(op *uploadOp, why *string) []*syncState {
+	due := s.uploadResets(op.Upload)
+	switch {
+	case op.Outcome == OutcomeReset && op.Code.judged() && due == 0:
+		return reject(why, "spurious reset: %q where none was due", op.Code)
+	case due != 0 && op.Outcome == OutcomeOK:
+		return reject(why, "missed reset: acknowledged where the server owed %s", due)
+	case due != 0:
+		return []*syncState{s} // refused: nothing integrated
+	}
+	f := *s.file(op.File)
+	fresh, follows := op.fresh(f.last)
+	if op.Outcome == OutcomeOK {
+		if follows < len(fresh) {
+			return reject(why, "changeset %v acknowledged but the server's last of file %d is version %d: it skipped or repeated one",
+				fresh[follows], f.ident, f.last)
+		}
+		return []*syncState{s.integrate(f, fresh)}
+	}
+	// Reply unseen, or refused with a code this model does not judge: the
+	// server integrated some prefix of them, perhaps none.
+	next := []*syncState{s}
+	for k := 1; k <= follows; k++ {
+		next = append(next, s.integrate(f, fresh[:k]))
+	}
+	return next
+}
+
+// fresh returns the changesets of the upload past version last and how
+// many of them, from the first, follow on each other in the order the
+// client sent its changesets (so may be integrated next).
+func (op *uploadOp) fresh(last uint64) ([]ChangesetID, int) {
+	i := 0
+	for i < len(op.IDs) && op.IDs[i].Version <= last {
+		i++
+	}
+	fresh := op.IDs[i:]
+	follows := 0
+	for j := range fresh {
+		before := last
+		if j > 0 {
+			before = fresh[j-1].Version
+		}
+		if op.prev[i+j] != before {
+			break
+		}
+		follows++
+	}
+	return fresh, follows
+}
+
+func (s *syncState) integrate(f fileRec, ids []ChangesetID) *syncState {
+	if len(ids) == 0 {
+		return s
+	}
+	f.last = ids[len(ids)-1].Version
+	next := *s
+	next.log = s.log.append(ids...)
+	next.files = s.withFile(f)
+	return &next
+}
+
+func (s *syncState) download(d *Download, why *string) []*syncState {
+	due := s.downloadResets(d)
+	switch d.Outcome {
+	case OutcomeUnknown:
+		return []*syncState{s}
+	case OutcomeReset:
+		return s.resetAnswer(d.Code, due, why)
+	}
+	if due != 0 {
+		return reject(why, "missed reset: a download from %d/%d where the server owed %s",
+			d.From.ServerVersion, d.From.ClientVersion, due)
+	}
+	next := s
+	switch {
+	case s.salt == 0: // the realm's first epoch: its salt is learnt here
+		n := *s
+		n.salt = d.Salt
+		next = &n
+	case d.Salt != s.salt:
+		return reject(why, "download of epoch salt %x, the server's is %x", d.Salt, s.salt)
+	}
+	n := s.log.len()
+	if d.Latest != n {
+		return reject(why, "download says the latest server version is %d, the log holds %d", d.Latest, n)
+	}
+	if d.To.ServerVersion < d.From.ServerVersion || d.To.ServerVersion > n {
+		return reject(why, "download cursor moves from %d to %d, the log holds %d", d.From.ServerVersion, d.To.ServerVersion, n)
+	}
+	i := 0
+	for v := d.From.ServerVersion + 1; v <= d.To.ServerVersion; v++ {
+		id := s.log.at(v)
+		if id.File == d.File {
+			continue // a client never receives its own changesets back
+		}
+		if i == len(d.Entries) || d.Entries[i] != (Entry{v, id}) {
+			got := "nothing"
+			if i < len(d.Entries) {
+				got = fmt.Sprintf("%v at %d", d.Entries[i].ID, d.Entries[i].ServerVersion)
+			}
+			return reject(why, "at server version %d the log holds %v, the download has %s", v, id, got)
+		}
+		i++
+	}
+	if i < len(d.Entries) {
+		e := d.Entries[i]
+		return reject(why, "download entry %v at %d is not in the log's slice (%d, %d] without file %d",
+			e.ID, e.ServerVersion, d.From.ServerVersion, d.To.ServerVersion, d.File)
+	}
+	f := s.file(d.File)
+	if own := s.log.lastOf(f.ident, d.To.ServerVersion); d.To.ClientVersion != own {
+		return reject(why, "download cursor says client version %d as of %d, the log says %d", d.To.ClientVersion, d.To.ServerVersion, own)
+	}
+	if d.Acked != f.last {
+		return reject(why, "download acknowledges client version %d, the server integrated %d", d.Acked, f.last)
+	}
+	return []*syncState{next}
+}
+
+func (s *syncState) newFile(nf *NewFile, why *string) []*syncState {
+	if s.file(nf.File) != nil {
+		return reject(why, "client file %d handed out while the server knows it", nf.File)
+	}
+	next := *s
+	next.files = s.withFile(fileRec{ident: nf.File, salt: nf.Salt})
+	return []*syncState{&next}
+}
+
+func (s *syncState) backup(b *Backup, why *string) []*syncState {
+	if b.ServerVersion != s.log.len() {
+		return reject(why, "backup %d holds server version %d, the log holds %d", b.ID, b.ServerVersion, s.log.len())
+	}
+	next := *s
+	next.backups = &snapshot{id: b.ID, log: s.log, files: s.files, next: s.backups}
+	return []*syncState{&next}
+}
+
+func (s *syncState) restore(r *Restore, why *string) []*syncState {
+	b := s.backups
+	for b != nil && b.id != r.Backup {
+		b = b.next
+	}
+	switch {
+	case b == nil:
+		return reject(why, "restore from backup %d, which was not taken", r.Backup)
+	case r.Salt == s.salt:
+		return reject(why, "restore kept the epoch salt %x", r.Salt)
+	}
+	next := *s
+	next.salt, next.log, next.files = r.Salt, b.log, b.files
+	return []*syncState{&next}
+}
+
+func (s *syncState) terminate(t *Terminate, why *string) []*syncState {
+	switch {
+	case t.Keep > s.log.len():
+		return reject(why, "terminate keeps %d entries of %d", t.Keep, s.log.len())
+	case t.Salt == s.salt:
+		return reject(why, "terminate kept the epoch salt %x", t.Salt)
+	}
+	next := *s
+	next.salt, next.log, next.files = t.Salt, s.log.truncate(t.Keep), nil
+	return []*syncState{&next}
+}
+
+func (s *syncState) compact(c *Compact, why *string) []*syncState {
+	next := *s
+	for _, ident := range c.Expired {
+		f := next.file(ident)
+		if f == nil {
+			return reject(why, "compaction expired client file %d, which the server does not know", ident)
+		}
+		g := *f
+		g.expired = true
+		next.files = next.withFile(g)
+	}
+	return []*syncState{&next}
+}
+
+func (s *syncState) equal(t *syncState) bool {
+	if s == t {
+		return true
+	}
+	if s.salt != t.salt || !s.log.equal(t.log) || !slices.Equal(s.files, t.files) {
+		return false
+	}
+	a, b := s.backups, t.backups
+	for ; a != nil && b != nil; a, b = a.next, b.next {
+		if a != b && (a.id != b.id || !a.log.equal(b.log) || !slices.Equal(a.files, b.files)) {
+			return false
+		}
+	}
+	return a == nil && b == nil
+}
+
+func (s *syncState) hash() uint64 {
+	h := mix64(s.salt ^ s.log.hash() ^ uint64(s.log.n)<<32)
+	h = hashFiles(h, s.files)
+	for b := s.backups; b != nil; b = b.next {
+		h = hashFiles(mix64(h^uint64(b.id)^b.log.hash()), b.files)
+	}
+	return h
+}
+
+func hashFiles(h uint64, files []fileRec) uint64 {
+	for _, f := range files {
+		e := uint64(0)
+		if f.expired {
+			e = 1
+		}
+		h = mix64(h ^ f.ident ^ mix64(f.salt^f.last<<1^e))
+	}
+	return h
+}
+
+// syncLogModel is the porcupine model of one realm's sync log.
+func syncLogModel() porcupine.Model {
+	nm := porcupine.NondeterministicModel{
+		Init: func() []interface{} { return []interface{}{&syncState{}} },
+		Step: func(state, input, _ interface{}) []interface{} {
+			next := state.(*syncState).step(input, nil)
+			out := make([]interface{}, len(next))
+			for i, n := range next {
+				out[i] = n
+			}
+			return out
+		},
+		Equal:             func(a, b interface{}) bool { return a.(*syncState).equal(b.(*syncState)) },
+		Hash:              func(s interface{}) uint64 { return s.(*syncState).hash() },
+		DescribeOperation: func(input, _ interface{}) string { return describeSyncOp(input) },
+		DescribeState:     func(s interface{}) string { return s.(*syncState).String() },
+	}
+	return nm.ToModel()
+}
+
+// explainSync replays a linearized prefix and says why op cannot follow it.
+func explainSync(prefix []porcupine.Operation, op porcupine.Operation) string {
+	states := []*syncState{{}}
+	for _, p := range prefix {
+		var next []*syncState
+		for _, s := range states {
+			next = append(next, s.step(p.Input, nil)...)
+		}
+		states = next
+	}
+	for _, s := range states {
+		var why string
+		if len(s.step(op.Input, &why)) == 0 {
+			return why
+		}
+	}
+	return ""
+}
+
+// syncLogOps turns one realm's history into porcupine operations; lanes
+// names the ClientIds (clients in order, then the harness).
+func syncLogOps(h *History) (ops []porcupine.Operation, lanes []string) {
+	lanes, lane := clientLanes(h)
+	harness := len(lanes) - 1
+	// The order in which each file's changesets were sent: the versions of
+	// all its uploads.
+	sent := map[uint64][]uint64{}
+	for _, u := range h.Uploads {
+		for _, id := range u.IDs {
+			sent[id.File] = append(sent[id.File], id.Version)
+		}
+	}
+	for f, vs := range sent {
+		slices.Sort(vs)
+		sent[f] = slices.Compact(vs)
+	}
+	for i := range h.Uploads {
+		u := &h.Uploads[i]
+		op := &uploadOp{Upload: u, prev: make([]uint64, len(u.IDs))}
+		for j, id := range u.IDs {
+			vs := sent[id.File]
+			if k, _ := slices.BinarySearch(vs, id.Version); k > 0 {
+				op.prev[j] = vs[k-1]
+			}
+		}
+		ops = append(ops, porcupine.Operation{ClientId: lane[u.Client], Input: op, Call: u.Call, Return: u.Return})
+	}
+	for i := range h.Downloads {
+		d := &h.Downloads[i]
+		ops = append(ops, porcupine.Operation{ClientId: lane[d.Client], Input: d, Call: d.Call, Return: d.Return})
+	}
+	for i := range h.NewFiles {
+		f := &h.NewFiles[i]
+		ops = append(ops, porcupine.Operation{ClientId: lane[f.Client], Input: f, Call: f.Call, Return: f.Return})
+	}
+	instant := func(input any, at int64) {
+		ops = append(ops, porcupine.Operation{ClientId: harness, Input: input, Call: at, Return: at})
+	}
+	for i := range h.Backups {
+		instant(&h.Backups[i], h.Backups[i].At)
+	}
+	for i := range h.Restores {
+		instant(&h.Restores[i], h.Restores[i].At)
+	}
+	for i := range h.Terminates {
+		instant(&h.Terminates[i], h.Terminates[i].At)
+	}
+	for i := range h.Compactions {
+		instant(&h.Compactions[i], h.Compactions[i].At)
+	}
+	return ops, lanes
+}
+
+// clientLanes gives every client of a realm history a porcupine ClientId,
+// in order of name, and the harness the last one.
+func clientLanes(h *History) ([]string, map[string]int) {
+	names := map[string]bool{}
+	for _, u := range h.Uploads {
+		names[u.Client] = true
+	}
+	for _, d := range h.Downloads {
+		names[d.Client] = true
+	}
+	for _, f := range h.NewFiles {
+		names[f.Client] = true
+	}
+	for _, w := range h.WaitUploads {
+		names[w.Client] = true
+	}
+	for _, w := range h.WaitDownloads {
+		names[w.Client] = true
+	}
+	for _, r := range h.Resets {
+		names[r.Client] = true
+	}
+	lanes := append(sortedKeys(names), "harness")
+	lane := make(map[string]int, len(lanes))
+	for i, n := range lanes {
+		lane[n] = i
+	}
+	return lanes, lane
+}
+
+func describeSyncOp(input any) string {
+	switch op := input.(type) {
+	case *uploadOp:
+		s := fmt.Sprintf("%s upload %s", op.Client, idsString(op.IDs))
+		switch op.Outcome {
+		case OutcomeOK:
+			return fmt.Sprintf("%s → ack %d", s, op.Acked)
+		case OutcomeReset:
+			return fmt.Sprintf("%s → reset: %s", s, op.Code)
+		}
+		return s + " → ?"
+	case *Download:
+		s := fmt.Sprintf("%s download f%d from %d/%d", op.Client, op.File, op.From.ServerVersion, op.From.ClientVersion)
+		switch op.Outcome {
+		case OutcomeOK:
+			es := make([]string, len(op.Entries))
+			for i, e := range op.Entries {
+				es[i] = fmt.Sprintf("%d:%v", e.ServerVersion, e.ID)
+			}
+			return fmt.Sprintf("%s → [%s] to %d/%d latest %d ack %d salt %x", s, strings.Join(es, " "),
+				op.To.ServerVersion, op.To.ClientVersion, op.Latest, op.Acked, op.Salt)
+		case OutcomeReset:
+			return fmt.Sprintf("%s (salt %x) → reset: %s", s, op.FromSalt, op.Code)
+		}
+		return s + " → ?"
+	case *NewFile:
+		return fmt.Sprintf("%s new file %d salt %x", op.Client, op.File, op.Salt)
+	case *Backup:
+		return fmt.Sprintf("backup %d at server version %d", op.ID, op.ServerVersion)
+	case *Restore:
+		return fmt.Sprintf("restore to backup %d, salt %x", op.Backup, op.Salt)
+	case *Terminate:
+		return fmt.Sprintf("terminate and re-enable, keep %d, salt %x", op.Keep, op.Salt)
+	case *Compact:
+		return fmt.Sprintf("compact: expire files %v", op.Expired)
+	}
+	return fmt.Sprintf("%v", input)
+}
+
+// idsString renders ids compactly: per file, runs of versions ("3:4-6,9").
+func idsString(ids []ChangesetID) string {
+	var b strings.Builder
+	for i := 0; i < len(ids); {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%d:", ids[i].File)
+		first := true
+		for i < len(ids) && (first || ids[i].File == ids[i-1].File) {
+			j := i
+			for j+1 < len(ids) && ids[j+1].File == ids[i].File && ids[j+1].Version == ids[j].Version+1 {
+				j++
+			}
+			if !first {
+				b.WriteByte(',')
+			}
+			if j > i {
+				fmt.Fprintf(&b, "%d-%d", ids[i].Version, ids[j].Version)
+			} else {
+				fmt.Fprintf(&b, "%d", ids[i].Version)
+			}
+			first = false
+			i = j + 1
+		}
+	}
+	return b.String()
+}
+
+func (s *syncState) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "salt %x · log %d", s.salt, s.log.n)
+	if s.log.n > 0 {
+		from := max(1, s.log.len()-5)
+		b.WriteString(" [")
+		if from > 1 {
+			b.WriteString("… ")
+		}
+		for v := from; v <= s.log.len(); v++ {
+			fmt.Fprintf(&b, "%d:%v", v, s.log.at(v))
+			if v < s.log.len() {
+				b.WriteByte(' ')
+			}
+		}
+		b.WriteByte(']')
+	}
+	b.WriteString(" · files")
+	for _, f := range s.files {
+		fmt.Fprintf(&b, " %d(last %d", f.ident, f.last)
+		if f.expired {
+			b.WriteString(", expired")
+		}
+		b.WriteByte(')')
+	}
+	for bk := s.backups; bk != nil; bk = bk.next {
+		fmt.Fprintf(&b, " · backup %d@%d", bk.id, bk.log.n)
+	}
+	return b.String()
+}

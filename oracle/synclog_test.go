@@ -1,0 +1,146 @@
+package oracle
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// restoreThenResets: after the restore, a and b present cursors of the old
+// epoch past the backup; both are told to reset, take fresh files 3 and 4,
+// download the restored history and go on syncing.
+func restoreThenResets(h *hist) {
+	h.refused("a", 1, cur(5, 3), salt1, 110, 120, CodeDivergingHistories)
+	h.refused("b", 2, cur(5, 2), salt1, 110, 121, CodeBadServerVersion)
+	h.Resets = append(h.Resets,
+		Reset{Client: "a", Realm: testRealm, Mode: ModeDiscard, Outcome: ResetDiscarded, Code: CodeDivergingHistories,
+			Call: 120, Return: 140, OldFile: 1, NewFile: 3},
+		Reset{Client: "b", Realm: testRealm, Mode: ModeRecover, Outcome: ResetRecovered, Code: CodeBadServerVersion,
+			Call: 121, Return: 141, OldFile: 2, NewFile: 4})
+	h.newFile("a", 3, 120, 130)
+	h.newFile("b", 4, 121, 131)
+	h.download("a", 3, cur(0, 0), 0, 130, 140, cur(2, 0), salt2, 2, 0, ent(1, 1, 1), ent(2, 1, 2))
+	h.download("b", 4, cur(0, 0), 0, 131, 141, cur(2, 0), salt2, 2, 0, ent(1, 1, 1), ent(2, 1, 2))
+	h.upload("a", 3, salt2, 145, 150, 1, 1)
+	h.download("a", 3, cur(2, 0), salt2, 140, 150, cur(3, 1), salt2, 3, 1)
+	h.download("b", 4, cur(2, 0), salt2, 141, 152, cur(3, 0), salt2, 3, 0, ent(3, 3, 1))
+}
+
+func TestSyncLogAcceptsCorrectHistories(t *testing.T) {
+	tests := []struct {
+		name  string
+		steps []func(*hist)
+	}{
+		{"uploads and downloads in order", []func(*hist){basic}},
+		{"concurrent uploads in the server's order", []func(*hist){basic, concurrent}},
+		{"restore from backup followed by client resets", []func(*hist){basic, backupAt2, concurrent, restore, restoreThenResets}},
+		{"dropped reply: the server integrated it, the next session says so", []func(*hist){basic, func(h *hist) {
+			h.lostUpload("a", 1, salt1, 70, 3)
+			h.download("b", 2, cur(3, 1), salt1, 60, 80, cur(4, 1), salt1, 4, 1, ent(4, 1, 3))
+			h.download("a", 1, cur(3, 2), salt1, 95, 100, cur(4, 3), salt1, 4, 3)
+		}}},
+		{"dropped reply: the server never got it, the client sends it again", []func(*hist){basic, func(h *hist) {
+			h.lostUpload("a", 1, salt1, 70, 3, 4)
+			h.download("a", 1, cur(3, 2), salt1, 95, 100, cur(3, 2), salt1, 3, 2)
+			h.upload("a", 1, salt1, 101, 110, 5, 3, 4, 5)
+			h.download("a", 1, cur(3, 2), salt1, 100, 110, cur(6, 5), salt1, 6, 5)
+			h.download("b", 2, cur(3, 1), salt1, 60, 112, cur(6, 1), salt1, 6, 1, ent(4, 1, 3), ent(5, 1, 4), ent(6, 1, 5))
+		}}},
+		{"dropped reply: the server integrated part of it before crashing", []func(*hist){basic, func(h *hist) {
+			h.lostUpload("a", 1, salt1, 70, 3, 4)
+			h.download("a", 1, cur(3, 2), salt1, 95, 100, cur(4, 3), salt1, 4, 3)
+			h.upload("a", 1, salt1, 101, 110, 4, 4)
+			h.download("a", 1, cur(4, 3), salt1, 100, 110, cur(5, 4), salt1, 5, 4)
+		}}},
+		{"upload in a session that survived a restore refused with any sync-log code", []func(*hist){basic, backupAt2, concurrent, restore, func(h *hist) {
+			u := h.upload("a", 1, salt1, 105, 108, 0, 6)
+			u.Outcome, u.Code = OutcomeReset, CodeBadServerVersion
+		}}},
+		{"transient error instead of a download says nothing", []func(*hist){basic, func(h *hist) {
+			h.Downloads = append(h.Downloads, Download{Client: "a", Realm: testRealm, File: 1, FileSalt: fsalt(1),
+				From: cur(3, 2), FromSalt: salt1, Call: 70, Return: 75, Outcome: OutcomeUnknown})
+		}}},
+		{"expired file told to reset", []func(*hist){basic, func(h *hist) {
+			h.Compactions = append(h.Compactions, Compact{Realm: testRealm, Horizon: 50, Expired: []uint64{1}, At: 80})
+			h.refused("a", 1, cur(3, 2), salt1, 90, 95, CodeClientFileExpired)
+		}}},
+		{"terminate: every file told to reset", []func(*hist){basic, func(h *hist) {
+			h.Terminates = append(h.Terminates, Terminate{Realm: testRealm, Salt: salt2, Keep: 0, At: 80})
+			h.refused("a", 1, cur(3, 2), salt1, 90, 95, CodeBadClientFileIdent)
+			h.newFile("a", 5, 95, 100)
+			h.download("a", 5, cur(0, 0), 0, 100, 105, cur(0, 0), salt2, 0, 0)
+		}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep, err := Check(build(tt.steps...), Options{})
+			require.NoError(t, err)
+			v, _ := rep.Verdict(OracleSyncLog)
+			require.True(t, v.Pass, "%v", v.Failures)
+		})
+	}
+}
+
+func TestSyncLogRejectsViolations(t *testing.T) {
+	tests := []struct {
+		name  string
+		steps []func(*hist)
+		why   string // part of the failure message
+	}{
+		{"changeset integrated twice", []func(*hist){basic, func(h *hist) {
+			h.upload("a", 1, salt1, 70, 80, 3, 2, 3) // resends 1:2, which the server already has
+			h.download("b", 2, cur(3, 1), salt1, 60, 85, cur(5, 1), salt1, 5, 1, ent(4, 1, 2), ent(5, 1, 3))
+		}}, "the log holds 4"},
+		{"acknowledged changeset missing from a later download (lost write)", []func(*hist){basic, func(h *hist) {
+			h.upload("a", 1, salt1, 70, 80, 3, 3)
+			h.download("b", 2, cur(3, 1), salt1, 85, 95, cur(3, 1), salt1, 3, 1)
+		}}, "latest server version is 3, the log holds 4"},
+		{"download with a gap", []func(*hist){basic, func(h *hist) {
+			h.upload("a", 1, salt1, 70, 80, 3, 3)
+			h.upload("a", 1, salt1, 81, 90, 4, 4)
+			h.download("b", 2, cur(3, 1), salt1, 91, 100, cur(5, 1), salt1, 5, 1, ent(5, 1, 4))
+		}}, "at server version 4 the log holds 1:3, the download has 1:4 at 5"},
+		{"download containing the client's own changeset", []func(*hist){basic, func(h *hist) {
+			h.upload("b", 2, salt1, 70, 80, 2, 2)
+			h.download("b", 2, cur(3, 1), salt1, 60, 80, cur(4, 2), salt1, 4, 2, ent(4, 2, 2))
+		}}, "is not in the log's slice"},
+		{"missed reset: acknowledgement after a restore to a client past the backup", []func(*hist){basic, backupAt2, concurrent, restore, func(h *hist) {
+			h.upload("a", 1, salt1, 105, 108, 6, 6)
+		}}, "missed reset: acknowledged where the server owed diverging histories"},
+		{"missed reset: download after a restore to a client past the backup", []func(*hist){basic, backupAt2, concurrent, restore, func(h *hist) {
+			h.download("a", 1, cur(5, 3), salt1, 110, 120, cur(5, 3), salt2, 2, 2)
+		}}, "missed reset: a download from 5/3 where the server owed diverging histories, bad server version"},
+		{"spurious reset", []func(*hist){basic, func(h *hist) {
+			h.refused("a", 1, cur(3, 2), salt1, 62, 70, CodeDivergingHistories)
+		}}, `spurious reset: "diverging histories" where none was due`},
+		{"spurious reset of an upload", []func(*hist){basic, func(h *hist) {
+			u := h.upload("a", 1, salt1, 70, 80, 0, 3)
+			u.Outcome, u.Code = OutcomeReset, CodeBadClientVersion
+		}}, `spurious reset: "bad client version" where none was due`},
+		{"reset with a code the state does not justify", []func(*hist){basic, backupAt2, concurrent, restore, func(h *hist) {
+			h.refused("a", 1, cur(5, 3), salt1, 110, 120, CodeClientFileExpired)
+		}}, `reset "client file expired" where the server owed diverging histories, bad server version`},
+		{"acknowledgement skipping a changeset the client sent", []func(*hist){basic, func(h *hist) {
+			h.lostUpload("a", 1, salt1, 70, 3)
+			h.upload("a", 1, salt1, 75, 80, 4, 4)
+			h.download("a", 1, cur(3, 2), salt1, 62, 80, cur(4, 4), salt1, 4, 4)
+		}}, "latest server version is 4, the log holds 5"},
+		{"client file ident handed out twice", []func(*hist){basic, func(h *hist) {
+			h.newFile("c", 1, 70, 80)
+		}}, "client file 1 handed out while the server knows it"},
+		{"restore that keeps the epoch salt", []func(*hist){basic, backupAt2, func(h *hist) {
+			h.Restores = append(h.Restores, Restore{Realm: testRealm, Backup: 1, Salt: salt1, At: 100})
+		}}, "restore kept the epoch salt"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep, err := Check(build(tt.steps...), Options{})
+			require.NoError(t, err)
+			v, _ := rep.Verdict(OracleSyncLog)
+			require.False(t, v.Pass)
+			require.False(t, v.TimedOut)
+			require.Len(t, v.Failures, 1)
+			require.Contains(t, v.Failures[0], tt.why)
+		})
+	}
+}

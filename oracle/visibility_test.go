@@ -1,0 +1,88 @@
+package oracle
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func publish(h *hist, client string, call, ret int64, covered ...ChangesetID) {
+	h.WaitUploads = append(h.WaitUploads, WaitUpload{Client: client, Realm: testRealm, Call: call, Return: ret,
+		Covered: covered, Outcome: WaitCompleted})
+}
+
+func observe(h *hist, client string, call, ret int64, integrated ...ChangesetID) {
+	h.WaitDownloads = append(h.WaitDownloads, WaitDownload{Client: client, Realm: testRealm, Call: call, Return: ret,
+		Integrated: integrated, Outcome: WaitCompleted})
+}
+
+func id(file, version uint64) ChangesetID { return ChangesetID{File: file, Version: version} }
+
+func TestVisibility(t *testing.T) {
+	tests := []struct {
+		name string
+		pass bool
+		why  string
+		step func(*hist)
+	}{
+		{name: "upload complete then download complete: visible", pass: true, step: func(h *hist) {
+			publish(h, "a", 0, 10, id(1, 1), id(1, 2))
+			observe(h, "b", 20, 30, id(1, 1), id(1, 2), id(2, 1))
+			publish(h, "a", 31, 40, id(1, 1), id(1, 2), id(1, 3))
+			observe(h, "b", 50, 60, id(1, 1), id(1, 2), id(1, 3))
+		}},
+		{name: "overlapping waits promise nothing", pass: true, step: func(h *hist) {
+			publish(h, "a", 0, 25, id(1, 1))
+			observe(h, "b", 20, 30)
+		}},
+		{name: "waits that did not complete promise nothing", pass: true, step: func(h *hist) {
+			h.WaitUploads = append(h.WaitUploads, WaitUpload{Client: "a", Realm: testRealm, Call: 0, Return: 10,
+				Covered: ids(1, 1), Outcome: WaitTimedOut})
+			observe(h, "b", 20, 30)
+			h.WaitDownloads = append(h.WaitDownloads, WaitDownload{Client: "b", Realm: testRealm, Call: 40, Return: 50,
+				Outcome: WaitCancelled})
+		}},
+		{name: "a restore in between rolls published changesets back", pass: true, step: func(h *hist) {
+			h.Backups = append(h.Backups, Backup{Realm: testRealm, ID: 1, At: 1})
+			publish(h, "a", 0, 10, id(1, 1))
+			h.Restores = append(h.Restores, Restore{Realm: testRealm, Backup: 1, Salt: salt2, At: 15})
+			observe(h, "b", 20, 30)
+		}},
+		{name: "a reset in between reported discarding them", pass: true, step: func(h *hist) {
+			publish(h, "a", 0, 10, id(1, 1), id(1, 2))
+			h.Resets = append(h.Resets, Reset{Client: "a", Realm: testRealm, Mode: ModeDiscard, Outcome: ResetDiscarded,
+				Call: 12, Return: 14, OldFile: 1, NewFile: 3, Discarded: ids(1, 2)})
+			observe(h, "b", 20, 30, id(1, 1))
+		}},
+		{name: "publish before observe but a changeset missing", why: "1:2 was published (upload complete) before b's download complete began, but b does not have it", step: func(h *hist) {
+			publish(h, "a", 0, 10, id(1, 1), id(1, 2))
+			observe(h, "b", 20, 30, id(1, 1))
+		}},
+		{name: "a restore before the publish does not excuse it", why: "1:1 was published", step: func(h *hist) {
+			h.Backups = append(h.Backups, Backup{Realm: testRealm, ID: 1, At: 1})
+			h.Restores = append(h.Restores, Restore{Realm: testRealm, Backup: 1, Salt: salt2, At: 2})
+			publish(h, "a", 5, 10, id(1, 1))
+			observe(h, "b", 20, 30)
+		}},
+		{name: "a reset discarding other changesets does not excuse it", why: "1:1 was published", step: func(h *hist) {
+			publish(h, "a", 0, 10, id(1, 1), id(1, 2))
+			h.Resets = append(h.Resets, Reset{Client: "a", Realm: testRealm, Mode: ModeDiscard, Outcome: ResetDiscarded,
+				Call: 12, Return: 14, OldFile: 1, NewFile: 3, Discarded: ids(1, 2)})
+			observe(h, "b", 20, 30)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep, err := Check(build(tt.step), Options{})
+			require.NoError(t, err)
+			v, _ := rep.Verdict(OracleVisibility)
+			if tt.pass {
+				require.True(t, v.Pass, "%v", v.Failures)
+				return
+			}
+			require.False(t, v.Pass)
+			require.Len(t, v.Failures, 1)
+			require.Contains(t, v.Failures[0], tt.why)
+		})
+	}
+}
