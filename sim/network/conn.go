@@ -82,9 +82,12 @@ func (e *end) Send(msg []byte) error {
 		n.stats.Lost++
 		return nil
 	}
-	it := item{at: d.schedule(len(msg)), msg: msg, seq: d.sent}
+	it := item{at: d.schedule(len(msg)), sent: n.clk.Now(), msg: msg, seq: d.sent}
 	if n.opts.ReorderRate > 0 && n.rng.Chance(n.opts.ReorderRate) {
 		n.holdBack(e, &it)
+	}
+	if n.tap != nil {
+		n.tap.Sent(c.id, e.local, e.remote, msg)
 	}
 	if n.opts.TraceMessages && n.rec != nil {
 		n.rec.Record(int64(n.clk.Now()), e.local, "net.send", slog.Uint64("conn", c.id),
@@ -201,10 +204,12 @@ func (c *conn) rearm() {
 
 // item is a message (or a close notice) in flight.
 type item struct {
-	at  clock.Time // arrival
-	msg []byte
-	seq uint64 // 1-based send index in its direction; 0 for a replayed ghost
-	fin bool
+	at   clock.Time // arrival
+	sent clock.Time // when it was sent (or replayed)
+	msg  []byte
+	seq  uint64 // 1-based send index in its direction; 0 for a replayed ghost
+	fin  bool
+	copy bool // a duplicate or a replayed ghost: the stress mode made it
 }
 
 // dir is one direction of a connection: the messages in flight, sorted by
@@ -311,6 +316,9 @@ func (d *dir) deliver() {
 	}
 	if d.head < len(d.q) {
 		d.arm()
+	}
+	if n.tap != nil {
+		n.tap.Delivered(c.id, to.remote, to.local, it.msg, it.sent, it.copy)
 	}
 	to.h.OnMessage(to, it.msg)
 }

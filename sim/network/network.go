@@ -136,7 +136,24 @@ type Network struct {
 	clogNode map[string]clock.Time // node -> end of its clog
 	clogLink map[link]clock.Time
 	ghosts   map[link][][]byte
+
+	tap Tap
 }
+
+// Tap watches the messages crossing the network, as a packet capture
+// would: what each node sent and what each node received. It must not
+// change the messages.
+type Tap interface {
+	// Sent is called when from sends msg on connection conn to to.
+	Sent(conn uint64, from, to string, msg []byte)
+	// Delivered is called when msg, sent at time sent, reaches to, just
+	// before to's handler gets it. copied says the stress mode made this
+	// delivery (a duplicate, or a message of an old connection replayed).
+	Delivered(conn uint64, from, to string, msg []byte, sent clock.Time, copied bool)
+}
+
+// SetTap installs t (nil removes it).
+func (n *Network) SetTap(t Tap) { n.tap = t }
 
 // link is a directed pair of nodes.
 type link struct{ from, to string }

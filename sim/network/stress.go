@@ -36,7 +36,7 @@ func (n *Network) duplicate(e *end, it item) {
 	}
 	n.stats.Duplicated++
 	n.record(e.local, "net.duplicate", slog.Uint64("conn", e.c.id), slog.Uint64("msg", it.seq))
-	d.insert(item{at: it.at.Add(n.opts.Latency.draw(n.rng)), msg: slices.Clone(it.msg), seq: it.seq})
+	d.insert(item{at: it.at.Add(n.opts.Latency.draw(n.rng)), sent: it.sent, msg: slices.Clone(it.msg), seq: it.seq, copy: true})
 }
 
 // keepGhosts turns, by chance, the recent messages of a breaking
@@ -79,7 +79,7 @@ func (n *Network) replayGhosts(c *conn) {
 		at := n.clk.Now()
 		for _, m := range g {
 			at = max(at, n.clk.Now().Add(n.opts.Latency.draw(n.rng)))
-			d.insert(item{at: at, msg: m})
+			d.insert(item{at: at, sent: n.clk.Now(), msg: m, copy: true})
 		}
 		n.stats.Replayed += uint64(len(g))
 		n.record(e.local, "net.replay", slog.Uint64("conn", c.id), slog.String("to", e.remote), slog.Int("count", len(g)))

@@ -1,15 +1,22 @@
 package scenarios
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/syncsim/syncsim/engine/changeset"
 	"github.com/syncsim/syncsim/engine/client"
+	"github.com/syncsim/syncsim/engine/protocol"
 	"github.com/syncsim/syncsim/engine/server"
+	"github.com/syncsim/syncsim/oracle"
 	"github.com/syncsim/syncsim/sim"
 	"github.com/syncsim/syncsim/sim/clock"
+	"github.com/syncsim/syncsim/sim/observe"
 )
 
 // Sync is the engine workload: a sync server and clients that each log in,
@@ -64,8 +71,11 @@ type syncRun struct {
 	srvDown bool
 	clients []*syncClient
 	healed  bool
+	healAt  clock.Time
 	// ConvergedAt is when the last replica reached the server's state.
 	convergedAt clock.Time
+	// h is the history the oracles judge.
+	h *oracle.History
 }
 
 // syncClient is one client process: its host, app and open realm.
@@ -79,6 +89,47 @@ type syncClient struct {
 	dead   bool
 	paused bool
 	writes int
+	// seen holds the ids of the changesets downloaded into the replica, in
+	// any incarnation (integration is durable before it is reported).
+	seen map[oracle.ChangesetID]bool
+}
+
+// Committed is the replica observer's: own changesets are named at wait
+// time, when the replica's ident is known.
+func (c *syncClient) Committed(*changeset.Changeset) {}
+
+// Integrated records the ids of a download's changesets.
+func (c *syncClient) Integrated(d *protocol.Download) {
+	for i := range d.Changesets {
+		cs := &d.Changesets[i].Changeset
+		c.seen[oracle.ChangesetID{File: cs.OriginFileIdent, Version: cs.Version}] = true
+	}
+}
+
+// own names the replica's own changesets so far.
+func (c *syncClient) own() []oracle.ChangesetID {
+	rep := c.realm.Replica()
+	ident, _ := rep.Ident()
+	ids := make([]oracle.ChangesetID, 0, rep.Version())
+	for v := uint64(1); v <= rep.Version(); v++ {
+		ids = append(ids, oracle.ChangesetID{File: ident, Version: v})
+	}
+	return ids
+}
+
+// integrated names every changeset in the replica, sorted.
+func (c *syncClient) integrated() []oracle.ChangesetID {
+	ids := c.own()
+	for id := range c.seen {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(a, b oracle.ChangesetID) int {
+		if a.File != b.File {
+			return cmp.Compare(a.File, b.File)
+		}
+		return cmp.Compare(a.Version, b.Version)
+	})
+	return ids
 }
 
 // Install sets the workload up on w.
@@ -86,12 +137,13 @@ func (s Sync) Install(w *sim.World) error {
 	if s.WriteEvery <= 0 || s.FaultEvery <= 0 || s.HealAt <= 0 || s.HealAt >= 1 || s.Path == "" {
 		return fmt.Errorf("scenarios: Sync %+v: needs a path, positive intervals and HealAt in (0,1)", s)
 	}
-	run := &syncRun{cfg: s, w: w}
+	run := &syncRun{cfg: s, w: w, h: &oracle.History{}}
+	w.Net.SetTap(observe.NewWire(w.Clock, sim.ServerName, run.h))
 	if err := run.startServer(); err != nil {
 		return err
 	}
 	for i, n := range w.Clients {
-		c := &syncClient{run: run, node: n, user: fmt.Sprintf("u%d", i)}
+		c := &syncClient{run: run, node: n, user: fmt.Sprintf("u%d", i), seen: map[oracle.ChangesetID]bool{}}
 		run.clients = append(run.clients, c)
 		c.start()
 		c.scheduleWrite()
@@ -210,6 +262,7 @@ func (c *syncClient) open() {
 			return
 		}
 		c.realm = r
+		r.Replica().AddObserver(c)
 		if c.paused {
 			r.Session().Pause()
 		}
@@ -267,6 +320,7 @@ func (c *syncClient) pause(on bool) {
 func (run *syncRun) heal() {
 	w := run.w
 	run.healed = true
+	run.healAt = w.Clock.Now()
 	w.Net.HealAll()
 	w.Net.SetDropRate(0)
 	w.Net.SetRefuseRate(0)
@@ -279,22 +333,49 @@ func (run *syncRun) heal() {
 	}
 	// Opening is asynchronous; give every client a moment to open.
 	w.Clock.AfterFunc(time.Second, func() {
-		run.waitAll("upload", func(s *client.Session, cb func(error)) { s.WaitForUpload(0, cb) }, func() {
-			run.waitAll("download", func(s *client.Session, cb func(error)) { s.WaitForDownload(0, cb) }, run.compare)
+		run.waitAll("upload", run.waitUpload, func() {
+			run.waitAll("download", run.waitDownload, run.compare)
 		})
 	})
 }
 
+// waitUpload waits for c's upload completion and records the wait.
+func (run *syncRun) waitUpload(c *syncClient, done func(error)) {
+	op := oracle.WaitUpload{Client: c.node.Name, Realm: run.cfg.Path, Call: int64(run.w.Clock.Now()), Covered: c.own()}
+	c.realm.Session().WaitForUpload(0, func(err error) {
+		op.Return, op.Outcome = int64(run.w.Clock.Now()), waitOutcome(err)
+		run.h.WaitUploads = append(run.h.WaitUploads, op)
+		done(err)
+	})
+}
+
+// waitDownload waits for c's download completion and records the wait.
+func (run *syncRun) waitDownload(c *syncClient, done func(error)) {
+	op := oracle.WaitDownload{Client: c.node.Name, Realm: run.cfg.Path, Call: int64(run.w.Clock.Now())}
+	c.realm.Session().WaitForDownload(0, func(err error) {
+		op.Return, op.Outcome, op.Integrated = int64(run.w.Clock.Now()), waitOutcome(err), c.integrated()
+		run.h.WaitDownloads = append(run.h.WaitDownloads, op)
+		done(err)
+	})
+}
+
+func waitOutcome(err error) oracle.WaitOutcome {
+	if err != nil {
+		return oracle.WaitFailed
+	}
+	return oracle.WaitCompleted
+}
+
 // waitAll starts the wait on every client's session and calls then once
 // all have completed.
-func (run *syncRun) waitAll(what string, wait func(*client.Session, func(error)), then func()) {
+func (run *syncRun) waitAll(what string, wait func(*syncClient, func(error)), then func()) {
 	left := len(run.clients)
 	for _, c := range run.clients {
 		if c.realm == nil {
 			run.w.Fail(fmt.Errorf("%w: %s: realm not open after the heal", ErrConvergence, c.node.Name))
 			return
 		}
-		wait(c.realm.Session(), func(err error) {
+		wait(c, func(err error) {
 			if err != nil {
 				run.w.Fail(fmt.Errorf("%w: %s: %s wait: %w", ErrConvergence, c.node.Name, what, err))
 				return
@@ -315,12 +396,20 @@ func (run *syncRun) compare() {
 		return
 	}
 	wh := want.Hash()
+	now := int64(run.w.Clock.Now())
+	conv := &oracle.Convergence{HealAt: int64(run.healAt), Deadline: int64(run.w.Config.Deadline),
+		Servers: []oracle.ServerState{{Realm: run.cfg.Path, Hash: fmt.Sprintf("%x", wh)}}}
 	for _, c := range run.clients {
-		if got := c.realm.State().Hash(); got != wh {
+		got := c.realm.State().Hash()
+		conv.Replicas = append(conv.Replicas, oracle.Replica{Client: c.node.Name, Realm: run.cfg.Path,
+			Hash: fmt.Sprintf("%x", got), Live: true, ReachedAt: now})
+		if got != wh {
 			run.w.Fail(fmt.Errorf("%w: %s differs from the server\n%s\nserver:\n%s", ErrConvergence, c.node.Name, c.realm.State(), want))
 			return
 		}
 	}
+	run.h.Convergence = conv
+	run.judge()
 	run.convergedAt = run.w.Clock.Now()
 	run.w.Record("", "sync.converged", slog.String("hash", fmt.Sprintf("%x", wh[:8])),
 		slog.Int("objects", want.Size()))
@@ -423,4 +512,22 @@ func init() {
 		Config:  SyncConfig,
 		Install: DefaultSync().Install,
 	})
+}
+
+// ErrOracle marks a run an oracle convicted.
+var ErrOracle = errors.New("oracle")
+
+// judge runs the oracles on the recorded history.
+func (run *syncRun) judge() {
+	rep, err := oracle.Check(run.h, oracle.Options{})
+	if err != nil {
+		run.w.Fail(fmt.Errorf("%w: the recorded history is malformed: %w", ErrOracle, err))
+		return
+	}
+	for _, v := range rep.Verdicts {
+		if !v.Pass {
+			run.w.Fail(fmt.Errorf("%w: %s: %s", ErrOracle, v.Oracle, strings.Join(v.Failures, "; ")))
+		}
+	}
+	run.w.Record("", "oracle.pass", slog.Int64("uploads", int64(len(run.h.Uploads))), slog.Int64("downloads", int64(len(run.h.Downloads))))
 }
