@@ -42,6 +42,9 @@ type Sync struct {
 	MaxWrites int
 	// Offline lists fixed offline periods, on top of the random faults.
 	Offline []Offline
+	// History, if set, receives the recorded history (else a fresh one is
+	// used); the oracles judge it when the replicas have converged.
+	History *oracle.History
 }
 
 // Offline is a fixed offline period of one client.
@@ -137,7 +140,11 @@ func (s Sync) Install(w *sim.World) error {
 	if s.WriteEvery <= 0 || s.FaultEvery <= 0 || s.HealAt <= 0 || s.HealAt >= 1 || s.Path == "" {
 		return fmt.Errorf("scenarios: Sync %+v: needs a path, positive intervals and HealAt in (0,1)", s)
 	}
-	run := &syncRun{cfg: s, w: w, h: &oracle.History{}}
+	h := s.History
+	if h == nil {
+		h = &oracle.History{}
+	}
+	run := &syncRun{cfg: s, w: w, h: h}
 	w.Net.SetTap(observe.NewWire(w.Clock, sim.ServerName, run.h))
 	if err := run.startServer(); err != nil {
 		return err
