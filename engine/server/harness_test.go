@@ -1,9 +1,11 @@
 package server_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/syncsim/syncsim/engine/changeset"
@@ -11,6 +13,7 @@ import (
 	"github.com/syncsim/syncsim/engine/protocol"
 	"github.com/syncsim/syncsim/engine/schema"
 	"github.com/syncsim/syncsim/engine/server"
+	"github.com/syncsim/syncsim/engine/store"
 	"github.com/syncsim/syncsim/sim/clock"
 	"github.com/syncsim/syncsim/sim/disk"
 	"github.com/syncsim/syncsim/sim/network"
@@ -24,6 +27,7 @@ type world struct {
 	clk  *clock.Clock
 	net  *network.Network
 	disk *disk.Disk
+	opts server.Options
 	srv  *server.Server
 }
 
@@ -34,20 +38,25 @@ func (e envClock) AfterFunc(d time.Duration, fn func()) env.Timer {
 	return e.c.AfterFunc(d, fn)
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t *testing.T) *world { return newWorldWith(t, server.Options{}) }
+
+// newWorldWith is newWorld with a server made with opts (its Address is
+// set here).
+func newWorldWith(t *testing.T, opts server.Options) *world {
+	opts.Address = "server"
 	clk := clock.New()
 	r := rng.New(1)
 	net, err := network.New(clk, r.Fork("net"), nil, network.Options{Latency: network.Fixed(time.Millisecond), ConnectLatency: network.Fixed(time.Millisecond)})
 	require.NoError(t, err)
 	d, err := disk.New(r.Fork("disk"), "server", nil, nil, disk.Options{})
 	require.NoError(t, err)
-	w := &world{t: t, clk: clk, net: net, disk: d}
+	w := &world{t: t, clk: clk, net: net, disk: d, opts: opts}
 	w.start()
 	return w
 }
 
 func (w *world) start() {
-	srv, err := server.New(envClock{w.clk}, w.net.Node("server"), w.disk, server.Options{Address: "server"})
+	srv, err := server.New(envClock{w.clk}, w.net.Node("server"), w.disk, w.opts)
 	require.NoError(w.t, err)
 	require.NoError(w.t, srv.Start())
 	w.srv = srv
@@ -62,7 +71,25 @@ func (w *world) crash() {
 	w.start()
 }
 
+// crashIf crashes the server when crash is set: a test run both ways
+// checks that what it did survives a crash and restart.
+func (w *world) crashIf(crash bool) {
+	if crash {
+		w.crash()
+	}
+}
+
 func (w *world) settle() { w.clk.RunFor(time.Second) }
+
+// advance lets virtual time pass.
+func (w *world) advance(d time.Duration) { w.clk.RunFor(d) }
+
+// hash is the canonical hash of the server's state of path.
+func (w *world) hash(path string) [32]byte {
+	st, ok := w.srv.State(path)
+	require.True(w.t, ok, "no realm %q", path)
+	return st.Hash()
+}
 
 // peer is a scripted client connection.
 type peer struct {
@@ -85,7 +112,18 @@ func (p *peer) OnMessage(_ env.Conn, b []byte) {
 	require.NoError(p.w.t, err)
 	p.got = append(p.got, m)
 }
-func (p *peer) OnClose(_ env.Conn, err error) { p.closed = err }
+func (p *peer) OnClose(_ env.Conn, err error) {
+	p.closed = err
+	if err == nil {
+		p.closed = errors.New("closed")
+	}
+}
+
+// close closes the peer's connection (the server forgets its sessions).
+func (p *peer) close() {
+	p.conn.Close()
+	p.w.settle()
+}
 
 func (p *peer) send(m protocol.Message) {
 	require.NoError(p.w.t, p.conn.Send(protocol.Encode(m)))
@@ -108,13 +146,15 @@ func (p *peer) login(user string) (string, string) {
 	return r.User, r.AccessToken
 }
 
-// replica is the client-side bookkeeping a scripted client needs.
+// replica is the client-side bookkeeping a scripted client needs, with
+// its state when the test keeps one.
 type replica struct {
 	session     uint64
 	ident, salt uint64
 	cursor      protocol.DownloadCursor
 	epoch       uint64
 	version     uint64
+	state       *store.State
 }
 
 // open binds a new replica of path and returns it after the first DOWNLOAD.
@@ -127,6 +167,59 @@ func (p *peer) open(path, user, token string) (*replica, *protocol.Download) {
 	r.ident, r.salt = si.ClientFileIdent, si.Salt
 	p.send(&protocol.ClientIdent{SessionIdent: 1, ClientFileIdent: r.ident, ClientFileSalt: r.salt})
 	return r, p.download()
+}
+
+// resume binds an existing replica of path on p's connection and
+// presents its identity and cursor; it returns what the server answered.
+func (p *peer) resume(r *replica, path, user, token string) []protocol.Message {
+	p.send(&protocol.Bind{SessionIdent: r.session, Path: path, User: user, Token: token})
+	p.send(&protocol.ClientIdent{SessionIdent: r.session, ClientFileIdent: r.ident, ClientFileSalt: r.salt,
+		DownloadCursor: r.cursor, ServerVersionSalt: r.epoch})
+	return p.take()
+}
+
+// expectError checks that msgs is one ERROR with code and action.
+func expectError(t *testing.T, msgs []protocol.Message, code protocol.ErrorCode, action protocol.Action) *protocol.Error {
+	t.Helper()
+	require.Len(t, msgs, 1, "%+v", msgs)
+	e, ok := msgs[0].(*protocol.Error)
+	require.True(t, ok, "got %T: %+v", msgs[0], msgs[0])
+	assert.Equal(t, code, e.Code, "%s", e.Message)
+	assert.Equal(t, action, e.Action, "%s", e.Message)
+	return e
+}
+
+// expectDownload checks that msgs is one DOWNLOAD.
+func expectDownload(t *testing.T, msgs []protocol.Message) *protocol.Download {
+	t.Helper()
+	require.Len(t, msgs, 1, "%+v", msgs)
+	d, ok := msgs[0].(*protocol.Download)
+	require.True(t, ok, "got %T: %+v", msgs[0], msgs[0])
+	return d
+}
+
+// local applies a changeset the replica made to its state.
+func (r *replica) local(t *testing.T, cs changeset.Changeset) changeset.Changeset {
+	t.Helper()
+	if r.state == nil {
+		r.state = store.New()
+	}
+	require.NoError(t, r.state.Apply(&cs))
+	return cs
+}
+
+// integrate applies a download to a replica that has no changesets the
+// server has not integrated, and moves its cursor.
+func (r *replica) integrate(t *testing.T, d *protocol.Download) {
+	t.Helper()
+	if r.state == nil {
+		r.state = store.New()
+	}
+	for _, sc := range d.Changesets {
+		require.LessOrEqual(t, r.version, sc.LastIntegratedClientVersion, "a changeset concurrent with one of the replica's")
+		require.NoError(t, r.state.Apply(&sc.Changeset), "server version %d", sc.ServerVersion)
+	}
+	r.cursor, r.epoch = d.DownloadCursor, d.ServerVersionSalt
 }
 
 func (p *peer) download() *protocol.Download {

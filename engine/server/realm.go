@@ -10,19 +10,19 @@ import (
 	"github.com/syncsim/syncsim/engine/journal"
 	"github.com/syncsim/syncsim/engine/merge"
 	"github.com/syncsim/syncsim/engine/protocol"
+	"github.com/syncsim/syncsim/engine/schema"
 	"github.com/syncsim/syncsim/engine/store"
 )
 
 // realm is one realm's server side: its history, state, client files and
 // the sessions bound to it.
 type realm struct {
-	s        *Server
-	path     string
+	s    *Server
+	path string
+	content
 	salt     uint64 // the salt of the current history epoch
-	entries  []entry
-	state    *store.State
-	files    map[uint64]*file
-	nextFile uint64
+	epoch    uint64 // epochs begun since the first (restores, re-enables); the salt derives from it
+	nextFile uint64 // the last client file ident issued, in any epoch
 	durable  uint64 // server versions <= durable are on disk
 	appended uint64 // journal records appended since the realm was opened
 	synced   uint64 // of which durable
@@ -31,10 +31,34 @@ type realm struct {
 	retry    env.Timer // pending retry of a failed journal sync
 }
 
+// content is what a backup of a realm holds and a restore brings back:
+// the epoch's history, the state it builds from nothing, the client files
+// and the realm's sync settings.
+type content struct {
+	entries []entry
+	state   *store.State
+	files   map[uint64]*file
+	// epochStart is the last client file ident issued before the epoch
+	// began: a file ident up to it that is unknown belongs to an earlier
+	// epoch.
+	epochStart uint64
+	// breaking: the epoch was begun by a breaking schema change.
+	breaking bool
+	// terminated: sync is off. pendingBreaking: a breaking schema change
+	// was made while it was off; the epoch Enable begins is breaking.
+	terminated, pendingBreaking bool
+	// declared is the server's schema for the realm; nil: anything goes.
+	declared *schema.Schema
+	// floor is the compacted history's floor: download cursors and upload
+	// bases in (0, floor) are too old to serve.
+	floor uint64
+}
+
 // entry is one changeset of the history; entries[i] is server version i+1.
 type entry struct {
 	cs     *changeset.Changeset // as integrated (transformed)
-	origin uint64               // the client file it came from
+	origin uint64               // the client file it came from; 0: made by the server
+	at     env.Time             // when it was integrated
 	size   int                  // its encoded size, for download progress
 	cum    uint64               // the sizes of entries up to and including it
 }
@@ -51,6 +75,8 @@ func (r *realm) cumBytes(v uint64) uint64 {
 type file struct {
 	ident uint64
 	salt  uint64
+	// role is the role its user had when the file was created.
+	role string
 	// integrated lists the file's changesets in the history: server
 	// version and client version, both increasing.
 	integrated []integration
@@ -59,6 +85,9 @@ type file struct {
 	// changesets that were concurrent with it.
 	recip    map[uint64]*changeset.Changeset
 	lastSeen env.Time
+	// expired: not seen for longer than the history TTL when the history
+	// was compacted; the file can never sync again.
+	expired bool
 }
 
 type integration struct {
@@ -95,7 +124,7 @@ func (f *file) lastClientVersion() uint64 {
 }
 
 func openRealm(s *Server, path string) (*realm, error) {
-	r := &realm{s: s, path: path, salt: initialSalt(path), state: store.New(), files: map[uint64]*file{}}
+	r := &realm{s: s, path: path, salt: epochSalt(path, 0), content: emptyContent()}
 	j, recs, err := journal.Open(s.st, realmFileName(path))
 	if err != nil {
 		return nil, err
@@ -110,12 +139,23 @@ func openRealm(s *Server, path string) (*realm, error) {
 	return r, nil
 }
 
-// initialSalt is the salt of a realm's first epoch: derived from its
-// path, so that it is the same on every run.
-func initialSalt(path string) uint64 {
+func emptyContent() content {
+	return content{state: store.New(), files: map[uint64]*file{}}
+}
+
+// epochSalt is the salt of a realm's history epoch: derived from its path
+// and the epoch's number, so that it is the same on every run and differs
+// for every epoch.
+func epochSalt(path string, epoch uint64) uint64 {
 	h := fnv.New64a()
 	h.Write([]byte(path))
-	return mix(h.Sum64())
+	return mix(h.Sum64() + epoch)
+}
+
+// newEpoch begins a new history epoch: a new salt.
+func (r *realm) newEpoch() {
+	r.epoch++
+	r.salt = epochSalt(r.path, r.epoch)
 }
 
 // mix scrambles x (splitmix64's finaliser); salts derived through it
@@ -129,22 +169,25 @@ func mix(x uint64) uint64 {
 
 func (r *realm) latestVersion() uint64 { return uint64(len(r.entries)) }
 
-// newFile allocates a client file ident with its salt.
-func (r *realm) newFile() *file {
+// newFile allocates a client file ident with its salt, for a user with
+// the given role.
+func (r *realm) newFile(role string, at env.Time) *file {
 	r.nextFile++
-	f := &file{ident: r.nextFile, salt: mix(r.salt ^ r.nextFile), recip: map[uint64]*changeset.Changeset{}}
+	f := &file{ident: r.nextFile, salt: mix(r.salt ^ r.nextFile), role: role,
+		recip: map[uint64]*changeset.Changeset{}, lastSeen: at}
 	r.files[f.ident] = f
 	return f
 }
 
 // integrate transforms cs, made by file f on server version
 // cs.LastIntegratedServerVersion, past the history entries f had not seen,
-// applies it, and appends it to the history. On error nothing changed.
-func (r *realm) integrate(f *file, cs *changeset.Changeset) error {
+// applies it, and appends it to the history; it returns the changeset as
+// integrated. On error nothing changed.
+func (r *realm) integrate(f *file, cs *changeset.Changeset, at env.Time) (*changeset.Changeset, error) {
 	base := cs.LastIntegratedServerVersion
 	latest := r.latestVersion()
 	var theirs []*changeset.Changeset
-	var at []uint64
+	var vs []uint64
 	for v := base + 1; v <= latest; v++ {
 		e := &r.entries[v-1]
 		if e.origin == f.ident {
@@ -155,17 +198,17 @@ func (r *realm) integrate(f *file, cs *changeset.Changeset) error {
 			c = e.cs
 		}
 		theirs = append(theirs, c)
-		at = append(at, v)
+		vs = append(vs, v)
 	}
 	ours2, theirs2, err := merge.TransformSeq([]*changeset.Changeset{cs}, theirs)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	c2 := ours2[0]
 	if err := r.state.Apply(c2); err != nil {
-		return err
+		return nil, err
 	}
-	for i, v := range at {
+	for i, v := range vs {
 		f.recip[v] = theirs2[i]
 	}
 	for v := range f.recip {
@@ -173,17 +216,40 @@ func (r *realm) integrate(f *file, cs *changeset.Changeset) error {
 			delete(f.recip, v) // later changesets of f have bases >= base
 		}
 	}
-	size := len(changeset.Encode(c2))
-	r.entries = append(r.entries, entry{cs: c2, origin: f.ident, size: size, cum: r.cumBytes(latest) + uint64(size)})
+	r.appendEntry(c2, f.ident, at)
 	f.integrated = append(f.integrated, integration{
 		serverVersion: r.latestVersion(),
 		cursor:        protocol.UploadCursor{ClientVersion: cs.Version, LastIntegratedServerVersion: base},
-		cum:           f.ownBytes(latest) + uint64(size),
+		cum:           f.ownBytes(latest) + uint64(r.entries[latest].size),
 	})
+	f.lastSeen = max(f.lastSeen, at)
 	if o := r.s.opts.Observer; o != nil {
 		o.Integrated(r.path, r.latestVersion(), f.ident, cs.Version)
 	}
+	return c2, nil
+}
+
+// appendServer applies a changeset the server made (origin file ident 0)
+// and appends it to the history. On error nothing changed.
+func (r *realm) appendServer(cs *changeset.Changeset, at env.Time) error {
+	if cs.OriginFileIdent != 0 {
+		return fmt.Errorf("%w: a server-made changeset with origin file %d", errRecord, cs.OriginFileIdent)
+	}
+	if err := r.state.Apply(cs); err != nil {
+		return err
+	}
+	r.appendEntry(cs, 0, at)
+	if o := r.s.opts.Observer; o != nil {
+		o.Integrated(r.path, r.latestVersion(), 0, cs.Version)
+	}
 	return nil
+}
+
+// appendEntry appends an applied changeset to the history.
+func (r *realm) appendEntry(cs *changeset.Changeset, origin uint64, at env.Time) {
+	size := len(changeset.Encode(cs))
+	r.entries = append(r.entries, entry{cs: cs, origin: origin, at: at, size: size,
+		cum: r.cumBytes(r.latestVersion()) + uint64(size)})
 }
 
 // State is the realm's current state (read only), for tests and checks.

@@ -95,5 +95,3 @@ func TestUpload_RedeliveryIsIdempotent(t *testing.T) {
 		require.Equal(rt, run(plain), run(repeated))
 	})
 }
-
-

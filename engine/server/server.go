@@ -17,6 +17,15 @@
 // once, each carrying the acknowledged upload cursor) while the client
 // UPLOADs; MARK is echoed once everything the server had when it arrived
 // has been sent.
+//
+// The harness operates the server as an administrator would, at any time:
+// Backup and Restore, Terminate and Enable, ChangeSchema, SetRecoveryMode,
+// Compact (with Options.HistoryTTL) and SetRole (with Options.Roles). Each
+// is durable like the rest: recorded in the realm's journal (or the
+// server's admin journal), replayed on restart; backups are files of
+// their own. Each condition these operations create is detected where
+// the real server detects it (BIND, CLIENT_IDENT or UPLOAD) and answered
+// with its error code and action.
 package server
 
 import (
@@ -38,6 +47,19 @@ type Options struct {
 	// SyncRetry is how long to wait before retrying a failed journal sync.
 	// Default 100 ms.
 	SyncRetry time.Duration
+	// HistoryTTL is the client maximum offline time: Compact expires the
+	// client files not seen for longer and trims the history older than
+	// it. 0: never.
+	HistoryTTL time.Duration
+	// Roles are the roles a user may have, by name; with none, every user
+	// may write everything.
+	Roles map[string]Role
+	// DefaultRole is the role of a user SetRole has not named; it must be
+	// one of Roles, or empty (everything writable).
+	DefaultRole string
+	// DisabledBackoff is the reconnect backoff the server asks for while a
+	// realm's sync is terminated. Default 10 s.
+	DisabledBackoff time.Duration
 	// Log, if set, receives the server's notable events.
 	Log *slog.Logger
 	// Observer, if set, is told what the server does (for histories).
@@ -58,6 +80,9 @@ func (o Options) withDefaults() Options {
 	if o.SyncRetry <= 0 {
 		o.SyncRetry = 100 * time.Millisecond
 	}
+	if o.DisabledBackoff <= 0 {
+		o.DisabledBackoff = 10 * time.Second
+	}
 	return o
 }
 
@@ -71,6 +96,7 @@ type Server struct {
 	conns  map[env.Conn]*connection
 	connID uint64
 	auth   *auth
+	admin  *admin
 }
 
 // New makes a server; Start recovers its state and begins listening.
@@ -78,18 +104,29 @@ func New(clk env.Clock, tr env.Transport, st env.Storage, opts Options) (*Server
 	if opts.Address == "" {
 		return nil, fmt.Errorf("server: Options.Address is empty")
 	}
+	if err := checkRoles(opts.Roles, opts.DefaultRole); err != nil {
+		return nil, err
+	}
+	if opts.HistoryTTL < 0 {
+		return nil, fmt.Errorf("server: Options.HistoryTTL %v is negative", opts.HistoryTTL)
+	}
 	return &Server{clk: clk, tr: tr, st: st, opts: opts.withDefaults(),
 		realms: map[string]*realm{}, conns: map[env.Conn]*connection{}}, nil
 }
 
-// Start recovers every realm and the issued users from storage, then
-// listens for connections.
+// Start recovers the issued users, the server's settings and every realm
+// from storage, then listens for connections.
 func (s *Server) Start() error {
 	a, err := openAuth(s.st)
 	if err != nil {
 		return err
 	}
 	s.auth = a
+	ad, err := openAdmin(s)
+	if err != nil {
+		return err
+	}
+	s.admin = ad
 	names, err := s.st.List(realmFilePrefix)
 	if err != nil {
 		return fmt.Errorf("server: listing realms: %w", err)

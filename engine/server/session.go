@@ -1,11 +1,15 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"slices"
+	"time"
 
+	"github.com/syncsim/syncsim/engine/changeset"
 	"github.com/syncsim/syncsim/engine/env"
 	"github.com/syncsim/syncsim/engine/protocol"
+	"github.com/syncsim/syncsim/engine/store"
 )
 
 // connection is one client connection with the sessions bound on it.
@@ -31,12 +35,21 @@ type session struct {
 	sent      uint64 // server version the client has been sent up to
 	acked     uint64 // client version last acknowledged to the client
 	marks     []mark
+	reverts   []revert // compensating writes to report once durable
 	dead      bool
 }
 
 type mark struct {
 	request uint64
 	target  uint64 // the latest server version when the MARK arrived
+}
+
+// revert is a compensating write to report to the writer: the ERROR is
+// sent once the compensating changeset (at server version version) is
+// durable.
+type revert struct {
+	version uint64
+	message string
 }
 
 func (s *Server) accept(c env.Conn) env.Handler {
@@ -56,6 +69,12 @@ func (cn *connection) OnClose(env.Conn, error) {
 	delete(cn.s.conns, cn.conn)
 }
 
+// close closes the connection from the server's side.
+func (cn *connection) close() {
+	cn.conn.Close()
+	cn.OnClose(cn.conn, nil)
+}
+
 func (cn *connection) send(m protocol.Message) {
 	if !cn.closed {
 		_ = cn.conn.Send(protocol.Encode(m)) // a broken connection reports itself through OnClose
@@ -64,9 +83,8 @@ func (cn *connection) send(m protocol.Message) {
 
 // fail sends a connection-level error and closes the connection.
 func (cn *connection) fail(code protocol.ErrorCode, msg string) {
-	cn.send(&protocol.Error{Code: code, Action: code.Action(), Message: msg})
-	cn.conn.Close()
-	cn.OnClose(cn.conn, nil)
+	cn.send(&protocol.Error{Code: code, Action: cn.s.action(code), Message: msg})
+	cn.close()
 }
 
 func (cn *connection) OnMessage(_ env.Conn, b []byte) {
@@ -120,7 +138,7 @@ func (cn *connection) bind(m *protocol.Bind) {
 			return // a duplicate BIND
 		}
 		cn.send(&protocol.Error{SessionIdent: m.SessionIdent, Code: protocol.BadSessionIdent,
-			Action: protocol.BadSessionIdent.Action(), Message: "session ident already bound to another realm"})
+			Action: cn.s.action(protocol.BadSessionIdent), Message: "session ident already bound to another realm"})
 		return
 	}
 	ss := &session{c: cn, ident: m.SessionIdent}
@@ -136,10 +154,14 @@ func (cn *connection) bind(m *protocol.Bind) {
 		ss.error(protocol.Transient, err.Error())
 		return
 	}
+	if r.terminated {
+		ss.fail(protocol.Transient, "sync disabled", cn.s.opts.DisabledBackoff)
+		return
+	}
 	ss.realm = r
 	r.sessions = append(r.sessions, ss)
 	if m.NeedClientFileIdent {
-		f := r.newFile()
+		f := r.newFile(cn.s.roleOf(user), cn.s.clk.Now())
 		ss.identFile = f
 		r.persist(encodeNewFile(f))
 		ss.identAt = r.appended
@@ -149,8 +171,11 @@ func (cn *connection) bind(m *protocol.Bind) {
 
 // error reports a session error with its action and ends the session on
 // the server side.
-func (ss *session) error(code protocol.ErrorCode, msg string) {
-	ss.c.send(&protocol.Error{SessionIdent: ss.ident, Code: code, Action: code.Action(), Message: msg})
+func (ss *session) error(code protocol.ErrorCode, msg string) { ss.fail(code, msg, 0) }
+
+// fail is error with a backoff for the client's reconnect.
+func (ss *session) fail(code protocol.ErrorCode, msg string, backoff time.Duration) {
+	ss.c.send(&protocol.Error{SessionIdent: ss.ident, Code: code, Action: ss.c.s.action(code), Message: msg, Backoff: backoff})
 	ss.unbind()
 	ss.dead = true
 }
@@ -177,26 +202,49 @@ func (ss *session) ident2(m *protocol.ClientIdent) {
 	if ss.file != nil {
 		return // a duplicate
 	}
+	if code, msg := r.checkIdent(m, ss.c.s.roleOf(ss.user)); code != 0 {
+		ss.error(code, msg)
+		return
+	}
+	f := r.files[m.ClientFileIdent]
+	now := r.s.clk.Now()
+	f.lastSeen = max(f.lastSeen, now)
+	ss.file = f
+	ss.sent = m.DownloadCursor.ServerVersion
+	ss.acked = ^uint64(0) // forces the first DOWNLOAD
+	r.persist(encodeSeen(f.ident, now))
+	ss.push()
+}
+
+// checkIdent checks a CLIENT_IDENT presented by a user whose role is now
+// role: the conditions of the server error table, in the order a file's
+// identity, its standing, then its cursor are judged.
+func (r *realm) checkIdent(m *protocol.ClientIdent, role string) (protocol.ErrorCode, string) {
 	f := r.files[m.ClientFileIdent]
 	cur := m.DownloadCursor
 	switch {
+	case f == nil && r.breaking && m.ClientFileIdent != 0 && m.ClientFileIdent <= r.epochStart:
+		return protocol.SchemaChange, fmt.Sprintf("client file %d belongs to the history before a breaking schema change", m.ClientFileIdent)
 	case f == nil:
-		ss.error(protocol.BadClientFileIdent, fmt.Sprintf("client file %d unknown", m.ClientFileIdent))
+		return protocol.BadClientFileIdent, fmt.Sprintf("client file %d unknown", m.ClientFileIdent)
 	case f.salt != m.ClientFileSalt:
-		ss.error(protocol.DivergingHistories, "client file salt differs")
+		return protocol.DivergingHistories, "client file salt differs"
+	case f.expired:
+		return protocol.ClientFileExpired, fmt.Sprintf("client file %d was not seen for longer than the history TTL", f.ident)
+	case f.role != role:
+		return protocol.RoleChange, fmt.Sprintf("the user's role changed from %q to %q", f.role, role)
+	case cur.LastIntegratedClientVersion > f.lastClientVersion():
+		return protocol.BadClientVersion, fmt.Sprintf("client version %d was never integrated (the server has %d)", cur.LastIntegratedClientVersion, f.lastClientVersion())
 	case cur.ServerVersion > 0 && m.ServerVersionSalt != r.salt:
-		ss.error(protocol.DivergingHistories, "server version salt differs: the history was replaced")
+		return protocol.DivergingHistories, "server version salt differs: the history was replaced"
 	case cur.ServerVersion > r.durable:
-		ss.error(protocol.BadServerVersion, fmt.Sprintf("download cursor %d is ahead of the server's %d", cur.ServerVersion, r.durable))
+		return protocol.BadServerVersion, fmt.Sprintf("download cursor %d is ahead of the server's %d", cur.ServerVersion, r.durable)
+	case cur.ServerVersion > 0 && cur.ServerVersion < r.floor:
+		return protocol.BadServerVersion, fmt.Sprintf("download cursor %d is below the compacted history's floor %d", cur.ServerVersion, r.floor)
 	case cur.LastIntegratedClientVersion > f.latest(cur.ServerVersion).ClientVersion:
-		ss.error(protocol.BadClientVersion, fmt.Sprintf("client version %d was never integrated", cur.LastIntegratedClientVersion))
-	default:
-		f.lastSeen = r.s.clk.Now()
-		ss.file = f
-		ss.sent = cur.ServerVersion
-		ss.acked = ^uint64(0) // forces the first DOWNLOAD
-		ss.push()
+		return protocol.BadClientVersion, fmt.Sprintf("client version %d was not integrated as of server version %d", cur.LastIntegratedClientVersion, cur.ServerVersion)
 	}
+	return 0, ""
 }
 
 // upload integrates the changesets the server has not seen yet.
@@ -206,7 +254,8 @@ func (ss *session) upload(m *protocol.Upload) {
 		return
 	}
 	r, f := ss.realm, ss.file
-	f.lastSeen = r.s.clk.Now()
+	now := r.s.clk.Now()
+	f.lastSeen = max(f.lastSeen, now)
 	var recs [][]byte
 	for i := range m.Changesets {
 		cs := &m.Changesets[i]
@@ -221,26 +270,47 @@ func (ss *session) upload(m *protocol.Upload) {
 			r.s.logf("upload with a gap ignored", "realm", r.path, "file", f.ident, "version", cs.Version, "after", last.ClientVersion)
 			break
 		}
-		switch {
-		case cs.OriginFileIdent != f.ident:
-			ss.error(protocol.BadChangeset, fmt.Sprintf("changeset %d has origin file %d, not %d", cs.Version, cs.OriginFileIdent, f.ident))
-		case cs.LastIntegratedServerVersion > r.latestVersion():
-			ss.error(protocol.BadServerVersion, fmt.Sprintf("changeset %d is based on server version %d, ahead of %d", cs.Version, cs.LastIntegratedServerVersion, r.latestVersion()))
-		case cs.LastIntegratedServerVersion < last.LastIntegratedServerVersion:
-			ss.error(protocol.BadChangeset, fmt.Sprintf("changeset %d is based on server version %d, before its predecessor's %d", cs.Version, cs.LastIntegratedServerVersion, last.LastIntegratedServerVersion))
-		default:
-			if err := r.integrate(f, cs); err != nil {
-				ss.error(protocol.BadChangeset, fmt.Sprintf("changeset %d: %v", cs.Version, err))
-			} else {
-				recs = append(recs, encodeIntegrate(f.ident, cs))
-				continue
-			}
+		if code, msg := r.checkUpload(f, cs, last); code != 0 {
+			ss.error(code, msg)
+			break
 		}
-		break
+		got, rev, err := r.admit(f, cs, now)
+		if err != nil {
+			code := protocol.BadChangeset
+			if errors.Is(err, store.ErrSchemaMismatch) {
+				code = protocol.SchemaChange
+			}
+			ss.error(code, fmt.Sprintf("changeset %d: %v", cs.Version, err))
+			break
+		}
+		recs = append(recs, got...)
+		if rev != nil {
+			ss.reverts = append(ss.reverts, *rev)
+		}
 	}
 	if len(recs) > 0 {
 		r.persist(recs...)
 	}
+}
+
+// checkUpload checks an uploaded changeset, the next of file f after
+// last, before it is integrated.
+func (r *realm) checkUpload(f *file, cs *changeset.Changeset, last protocol.UploadCursor) (protocol.ErrorCode, string) {
+	base := cs.LastIntegratedServerVersion
+	switch {
+	case cs.OriginFileIdent != f.ident:
+		return protocol.BadChangeset, fmt.Sprintf("changeset %d has origin file %d, not %d", cs.Version, cs.OriginFileIdent, f.ident)
+	case base > r.latestVersion():
+		return protocol.BadServerVersion, fmt.Sprintf("changeset %d is based on server version %d, ahead of %d", cs.Version, base, r.latestVersion())
+	case base < last.LastIntegratedServerVersion:
+		return protocol.BadChangeset, fmt.Sprintf("changeset %d is based on server version %d, before its predecessor's %d", cs.Version, base, last.LastIntegratedServerVersion)
+	case base > 0 && base < r.floor:
+		return protocol.BadServerVersion, fmt.Sprintf("changeset %d is based on server version %d, below the compacted history's floor %d", cs.Version, base, r.floor)
+	}
+	if err := r.checkDeclared(cs); err != nil {
+		return protocol.SchemaChange, fmt.Sprintf("changeset %d: %v", cs.Version, err)
+	}
+	return 0, ""
 }
 
 func (ss *session) mark(m *protocol.Mark) {
@@ -256,8 +326,9 @@ func (r *realm) pushAll() {
 }
 
 // push sends the session everything durable it has not been sent: a
-// pending SERVER_IDENT, DOWNLOAD batches (with the acknowledged upload
-// cursor), and echoes of MARKs whose history has all been sent.
+// pending SERVER_IDENT, the reports of compensating writes, DOWNLOAD
+// batches (with the acknowledged upload cursor), and echoes of MARKs whose
+// history has all been sent.
 func (ss *session) push() {
 	r := ss.realm
 	if ss.dead {
@@ -273,6 +344,11 @@ func (ss *session) push() {
 	f := ss.file
 	if f == nil {
 		return
+	}
+	for len(ss.reverts) > 0 && ss.reverts[0].version <= r.durable {
+		ss.c.send(&protocol.Error{SessionIdent: ss.ident, Code: protocol.CompensatingWrite,
+			Action: ss.c.s.action(protocol.CompensatingWrite), Message: ss.reverts[0].message})
+		ss.reverts = ss.reverts[1:]
 	}
 	for {
 		ack := f.latest(r.durable)
