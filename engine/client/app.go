@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"time"
 )
 
@@ -132,6 +133,31 @@ func (a *App) ClientFileIdent(user, path string) uint64 {
 		return f.ident
 	}
 	return 0
+}
+
+// DeleteRealmFile deletes user's local replica of the realm at path (and
+// its app metadata record), e.g. after a manual client reset: the next
+// Open downloads the realm afresh. The realm must be closed; backup
+// copies of it are kept.
+func (a *App) DeleteRealmFile(user *User, path string) error {
+	c := a.c
+	name := realmFile(c.cfg, user.id, path)
+	if slices.ContainsFunc(c.sessions, func(s *Session) bool { return s.r.Name() == name }) {
+		return fmt.Errorf("client: delete realm file %q: the realm is open", path)
+	}
+	for _, f := range []string{name, name + ".tmp", freshName(name), freshName(name) + ".tmp"} {
+		if err := c.h.st.Remove(f); err != nil {
+			return fmt.Errorf("client: delete realm file %q: %w", path, err)
+		}
+	}
+	if c.meta.file(name) == nil {
+		return nil
+	}
+	c.meta.files = slices.DeleteFunc(c.meta.files, func(f fileRecord) bool { return f.name == name })
+	if err := c.meta.save(); err != nil {
+		return fmt.Errorf("client: delete realm file %q: %w", path, err)
+	}
+	return nil
 }
 
 // wantsConnection reports whether anything needs the connection: a

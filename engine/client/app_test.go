@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/syncsim/syncsim/engine/changeset"
 	"github.com/syncsim/syncsim/engine/protocol"
 )
 
@@ -100,18 +101,25 @@ func TestUpdateBaseURLPausesUntilLoginThenSyncsWithTheNewServer(t *testing.T) {
 
 	var handled []error
 	r.Session().cfg.ErrorHandler = func(_ *Session, err error) { handled = append(handled, err) }
+	second.realm("/p").history = []fakeEntry{{origin: 999, clientVersion: 1, cs: changeset.Changeset{
+		Version: 1, OriginTimestamp: 1, OriginFileIdent: 999, Instructions: schemaInstructions(dogSchema)}}}
 	logIn(t, n, a, "u")
 	n.run(time.Second)
 	binds := second.received(protocol.TypeBind)
-	require.Len(t, binds, 1, "the session binds on the new server")
+	require.Len(t, binds, 2, "the session binds on the new server, then the fresh copy of its client reset")
 	assert.Equal(t, "tok-server2-u", binds[0].(*protocol.Bind).Token)
-	// The new server does not know the replica: a client reset is due.
-	reset := r.Session().ResetRequired()
+	assert.False(t, binds[0].(*protocol.Bind).NeedClientFileIdent)
+	assert.True(t, binds[1].(*protocol.Bind).NeedClientFileIdent)
+	// The new server does not know the replica: a client reset recovers.
+	reset := r.Session().LastReset()
 	require.NotNil(t, reset)
-	assert.Equal(t, protocol.BadClientFileIdent, reset.Code)
-	assert.Equal(t, Inactive, r.Session().State())
-	require.Len(t, handled, 1)
-	assert.ErrorAs(t, handled[0], &reset)
+	assert.Equal(t, protocol.BadClientFileIdent, reset.Error.Code)
+	assert.Equal(t, RecoverUnsyncedChanges, reset.Mode)
+	assert.Equal(t, Active, r.Session().State())
+	assert.Empty(t, handled, "an automatic reset is no error")
+	ident, _ := r.Replica().Ident()
+	assert.Equal(t, second.files, ident, "the replica took the new server's client file")
+	assert.Equal(t, ident, a.ClientFileIdent("u", "/p"))
 
 	// Another App instance with a changed base URL is the same update.
 	_, err := NewApp(nd.host, AppConfig{ID: "app", BaseURL: "server"})

@@ -9,6 +9,13 @@
 // engine/protocol's (BIND, SERVER_IDENT, CLIENT_IDENT, DOWNLOAD, UPLOAD,
 // MARK, UNBIND, ERROR, PING/PONG, LOGIN).
 //
+// When the server asks for a client reset, the session applies the
+// realm's ClientResetConfig (reset.go): an automatic reset downloads a
+// fresh copy under a new client file on the session's binding, makes the
+// replica adopt it (discarding or recovering the unsynced changes) and
+// syncs on; a manual one stops the session and hands the app a backup
+// copy of the replica.
+//
 // Driving a client process:
 //
 //	host, _ := client.NewHost(clock, transport, storage, rand) // one per process

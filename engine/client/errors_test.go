@@ -28,18 +28,23 @@ func erroring(t *testing.T, cancel bool) (*testNet, *fakeServer, *App, *Realm, *
 	return n, srv, a, r, &handled, &w
 }
 
-func TestClientResetErrorStopsTheSessionAndCallsTheHandler(t *testing.T) {
+func TestManualClientResetStopsTheSessionAndCallsTheHandler(t *testing.T) {
 	for _, code := range []protocol.ErrorCode{protocol.BadClientFileIdent, protocol.DivergingHistories,
 		protocol.ClientFileExpired, protocol.SchemaChange} {
 		t.Run(code.String(), func(t *testing.T) {
 			n, srv, _, r, handled, w := erroring(t, false)
+			r.Session().cfg.ClientReset.Mode = Manual
 			srv.sendError(false, code, code.Action(), 0)
 			n.run(time.Second)
 			s := r.Session()
 			assert.Equal(t, Inactive, s.State())
 			require.NotNil(t, s.ResetRequired())
 			assert.Equal(t, code, s.ResetRequired().Code)
-			require.Len(t, *handled, 1)
+			require.Len(t, *handled, 1, "without a manual handler the error handler is told")
+			var m *ManualReset
+			require.ErrorAs(t, (*handled)[0], &m)
+			assert.ErrorIs(t, m, ErrManualMode)
+			assert.NotEmpty(t, m.BackupPath)
 			require.True(t, w.done, "a fatal error cancels waits")
 			assert.ErrorAs(t, w.err, new(*SyncError))
 			addDog(t, r, 5, "local writes go on")

@@ -264,6 +264,33 @@ func (s *fakeServer) foreignDog(path string, pk int64) {
 	s.pushAll(path)
 }
 
+// foreign appends a changeset of instructions ins from another client to
+// the realm at path, and pushes it.
+func (s *fakeServer) foreign(path string, ins ...changeset.Instruction) {
+	r := s.realm(path)
+	v := uint64(len(r.history) + 1)
+	r.history = append(r.history, fakeEntry{origin: 999, clientVersion: v, cs: changeset.Changeset{
+		Version: v, OriginTimestamp: 1, OriginFileIdent: 999, Instructions: ins}})
+	s.pushAll(path)
+}
+
+// schemaInstructions are the AddTable and AddColumn instructions that
+// create sch (links nullable, as the store keeps them).
+func schemaInstructions(sch schema.Schema) []changeset.Instruction {
+	var ins []changeset.Instruction
+	for _, c := range sch.Classes {
+		ins = append(ins, changeset.Instruction{Op: changeset.AddTable, Class: c.Name, PKKind: c.PKKind})
+		for _, p := range c.Props {
+			t := p.Type
+			if t.Kind == schema.Link {
+				t.Nullable = true
+			}
+			ins = append(ins, changeset.Instruction{Op: changeset.AddColumn, Class: c.Name, Field: p.Name, Type: t})
+		}
+	}
+	return ins
+}
+
 // sendError sends an ERROR to every session (forgetting them), or to the
 // connections (session ident 0) if conn is set.
 func (s *fakeServer) sendError(conn bool, code protocol.ErrorCode, action protocol.Action, backoff time.Duration) {

@@ -53,6 +53,8 @@ type RealmConfig struct {
 	ErrorHandler func(s *Session, err error)
 	// Replica tunes the local replica.
 	Replica replica.Options
+	// ClientReset configures client resets.
+	ClientReset ClientResetConfig
 }
 
 // Realm is an open synced realm: its local replica and its session.

@@ -57,9 +57,12 @@ type Session struct {
 	// in again (the server refused the token, the user logged out, or the
 	// base URL changed).
 	waitingLogin bool
-	// reset is the client reset the server asked for; the reset modes
-	// (clientReset) act on it.
+	// reset is the client reset that went to the manual handler, or nil.
 	reset *SyncError
+	// resetting is the automatic client reset under way, or nil;
+	// lastReset what the last reset did.
+	resetting *resetOp
+	lastReset *ResetOutcome
 
 	// The binding on the current connection: its session ident (0:
 	// unbound), whether CLIENT_IDENT was sent, whether the first DOWNLOAD
@@ -186,7 +189,7 @@ func (s *Session) userLoggedIn() {
 // close is the app closing the realm: the session becomes Dying while
 // local changes remain to be uploaded, then Inactive.
 func (s *Session) close() {
-	if s.state == Active && s.wantsConnection() && s.r.Acked().ClientVersion < s.r.Version() {
+	if s.state == Active && s.resetting == nil && s.wantsConnection() && s.r.Acked().ClientVersion < s.r.Version() {
 		s.state, s.dyingAt = Dying, s.r.Version()
 		return
 	}
@@ -197,6 +200,7 @@ func (s *Session) close() {
 // cancelled with reason, its replica closed.
 func (s *Session) deactivate(reason error) {
 	s.unbind(true)
+	s.abandonReset()
 	s.state = Inactive
 	s.cancelWaits(fmt.Errorf("session %q: %w", s.cfg.Path, reason))
 	s.notifyConnectionState()
@@ -213,7 +217,8 @@ func (s *Session) checkDying() {
 }
 
 // bind starts the session on the connection: BIND, then CLIENT_IDENT if
-// the replica has its ident (else after SERVER_IDENT).
+// the replica has its ident (else after SERVER_IDENT). During a client
+// reset the binding syncs the fresh copy instead.
 func (s *Session) bind() {
 	cn := s.c.conn
 	if s.ident != 0 || !s.wantsConnection() || cn.state != Connected {
@@ -224,7 +229,7 @@ func (s *Session) bind() {
 		return
 	}
 	s.ident = cn.newSessionIdent(s)
-	ident, _ := s.r.Ident()
+	ident, _ := s.syncing().Ident()
 	cn.send(&protocol.Bind{SessionIdent: s.ident, Path: s.cfg.Path, User: s.user.id, Token: s.user.token(),
 		NeedClientFileIdent: ident == 0})
 	if ident != 0 {
@@ -232,13 +237,19 @@ func (s *Session) bind() {
 	}
 }
 
+// sendClientIdent identifies the binding's replica. A fresh copy's
+// download is complete at the echo of the MARK that follows.
 func (s *Session) sendClientIdent() {
-	ident, salt := s.r.Ident()
-	cursor, epoch := s.r.DownloadCursor()
+	rep := s.syncing()
+	ident, salt := rep.Ident()
+	cursor, epoch := rep.DownloadCursor()
 	s.c.conn.send(&protocol.ClientIdent{SessionIdent: s.ident, ClientFileIdent: ident, ClientFileSalt: salt,
 		DownloadCursor: cursor, ServerVersionSalt: epoch})
 	s.identified = true
-	if slices.ContainsFunc(s.waits, func(w *wait) bool { return w.download }) {
+	if s.resetting != nil {
+		s.sendMark()
+		s.resetting.mark = s.marks
+	} else if slices.ContainsFunc(s.waits, func(w *wait) bool { return w.download }) {
 		s.sendMark()
 	}
 }
@@ -278,19 +289,25 @@ func (s *Session) onServerIdent(m *protocol.ServerIdent) {
 	if s.identified {
 		return // a duplicate
 	}
-	if err := s.r.SetIdent(m.ClientFileIdent, m.Salt); err != nil {
+	if err := s.syncing().SetIdent(m.ClientFileIdent, m.Salt); err != nil {
 		s.fail(err, true)
 		return
 	}
-	if err := s.c.recordFile(s); err != nil {
-		s.fail(err, true)
-		return
+	if s.resetting == nil {
+		if err := s.c.recordFile(s); err != nil {
+			s.fail(err, true)
+			return
+		}
 	}
 	s.sendClientIdent()
 }
 
 func (s *Session) onDownload(d *protocol.Download) {
 	if !s.identified {
+		return
+	}
+	if s.resetting != nil {
+		s.freshDownload(d)
 		return
 	}
 	unacked := s.r.UnackedBytes()
@@ -309,6 +326,14 @@ func (s *Session) onDownload(d *protocol.Download) {
 	}
 	s.progress.downloadable, s.progress.downloadKnown = d.DownloadableBytes, true
 	s.progress.uploaded += unacked - s.r.UnackedBytes()
+	if p, ok := s.r.PendingReset(); ok && (!p.Adopted || s.r.Acked().ClientVersion >= p.Upload) {
+		// The server took the replica's file and its recovered changes:
+		// the reset (or the one a crash interrupted) is over.
+		if err := s.r.EndReset(); err != nil {
+			s.fail(err, true)
+			return
+		}
+	}
 	if !s.downloading {
 		s.downloading = true
 		s.c.conn.backoff.reset() // a successful session
@@ -324,6 +349,12 @@ func (s *Session) onMark(m *protocol.Mark) {
 	if m.RequestIdent > s.marks {
 		return // not a MARK this session sent
 	}
+	if op := s.resetting; op != nil {
+		if op.mark == 0 || m.RequestIdent < op.mark {
+			return
+		}
+		s.finishReset()
+	}
 	s.finishWaits(func(w *wait) bool { return w.download && w.target <= m.RequestIdent }, nil)
 }
 
@@ -336,7 +367,7 @@ func (s *Session) committed() {
 // upload sends every local changeset not yet sent on this binding, once
 // the first DOWNLOAD has arrived.
 func (s *Session) upload() {
-	if s.ident == 0 || !s.downloading {
+	if s.ident == 0 || !s.downloading || s.resetting != nil {
 		return
 	}
 	for {
@@ -372,30 +403,34 @@ func (s *Session) onError(m *protocol.Error) {
 		s.report(e)
 	case protocol.ActionClientReset, protocol.ActionClientResetNoRecovery:
 		s.unbind(false)
+		if s.resetting != nil {
+			s.freshRefused()
+			return
+		}
 		s.clientReset(e)
 	default:
 		s.fail(e, false)
 	}
 }
 
-// clientReset handles an error asking for a client reset. For now the
-// session records it (ResetRequired), stops syncing and reports it; the
-// reset modes (manual, discard, recover, recover-or-discard) act here.
-func (s *Session) clientReset(e *SyncError) {
-	s.reset = e
-	s.fail(e, false)
-}
-
-// ResetRequired is the client reset the server asked for, or nil.
+// ResetRequired is the client reset the server asked for that went to
+// the manual handler, or nil.
 func (s *Session) ResetRequired() *SyncError { return s.reset }
 
-// fail stops the session with a fatal error: it unbinds (telling the
-// server if tell), becomes Inactive, cancels its waits and reports err.
+// fail stops the session with a fatal error and reports it.
 func (s *Session) fail(err error, tell bool) {
+	s.stop(err, tell)
+	s.report(err)
+}
+
+// stop stops the session with a fatal error: it unbinds (telling the
+// server if tell), abandons a reset under way, becomes Inactive and
+// cancels its waits.
+func (s *Session) stop(err error, tell bool) {
 	s.unbind(tell)
+	s.abandonReset()
 	s.state, s.err = Inactive, err
 	s.cancelWaits(fmt.Errorf("session %q: %w", s.cfg.Path, err))
-	s.report(err)
 	s.c.conn.ensure()
 	s.c.connectionChanged()
 }

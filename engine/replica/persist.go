@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/syncsim/syncsim/engine/changeset"
+	"github.com/syncsim/syncsim/engine/env"
 	"github.com/syncsim/syncsim/engine/protocol"
 	"github.com/syncsim/syncsim/engine/store"
 	"github.com/syncsim/syncsim/engine/wire"
@@ -17,6 +18,13 @@ import (
 //	ident      uvarint(ident) uvarint(salt)
 //	download   an integrated DOWNLOAD (protocol encoding), integrated
 //	           again on replay (the integration is deterministic)
+//	reset      a "reset in progress" record: uvarint(mode) varint(at)
+//	           bool(adopted) uvarint(upload); it replaces any earlier one
+//	resetDone  the reset record is removed (empty payload)
+//	adopt      a client reset's adoption of a fresh copy: uvarint: ident
+//	           salt cursor.ServerVersion cursor.LastIntegratedClientVersion
+//	           epoch; bytes(the diff as a changeset encoding);
+//	           bool(recovered) and if set bytes(the recovered changeset)
 //
 // A compaction rewrites the journal as a snapshot, which later records
 // follow:
@@ -27,6 +35,7 @@ import (
 //	state      a changeset that rebuilds part of the state (in order)
 //	own        an unacknowledged own changeset, original form (in order)
 //	recip      a reciprocal form (in order)
+//	reset      as above, after the snapshot record if there is one
 const (
 	recCommit byte = iota + 1
 	recIdent
@@ -35,6 +44,9 @@ const (
 	recState
 	recOwn
 	recRecip
+	recReset
+	recResetDone
+	recAdopt
 )
 
 // stateChunk is how many instructions one state record of a snapshot
@@ -51,6 +63,71 @@ func encodeIdent(ident, salt uint64) []byte {
 
 func encodeDownload(d *protocol.Download) []byte {
 	return protocol.Append([]byte{recDownload}, d)
+}
+
+func encodePending(p *PendingReset) []byte {
+	b := wire.AppendUvarint([]byte{recReset}, uint64(p.Mode))
+	b = wire.AppendVarint(b, int64(p.At))
+	b = wire.AppendBool(b, p.Adopted)
+	return wire.AppendUvarint(b, p.Upload)
+}
+
+func decodePending(body []byte) (*PendingReset, error) {
+	d := wire.NewDecoder(body)
+	p := &PendingReset{Mode: ResetMode(d.Uvarint("reset mode")), At: env.Time(d.Varint("reset time")),
+		Adopted: d.Bool("reset adopted"), Upload: d.Uvarint("reset upload")}
+	d.End("reset record")
+	if err := d.Err(); err != nil {
+		return nil, err
+	}
+	if p.Mode != ResetDiscard && p.Mode != ResetRecover {
+		return nil, fmt.Errorf("reset record: %s", p.Mode)
+	}
+	return p, nil
+}
+
+func encodeAdopt(a *adoption) []byte {
+	b := []byte{recAdopt}
+	for _, v := range []uint64{a.ident, a.salt, a.cursor.ServerVersion, a.cursor.LastIntegratedClientVersion, a.epoch} {
+		b = wire.AppendUvarint(b, v)
+	}
+	b = wire.AppendBytes(b, changeset.Encode(&changeset.Changeset{Instructions: a.diff}))
+	b = wire.AppendBool(b, a.recovered != nil)
+	if a.recovered != nil {
+		b = wire.AppendBytes(b, changeset.Encode(a.recovered))
+	}
+	return b
+}
+
+func decodeAdopt(body []byte) (*adoption, error) {
+	d := wire.NewDecoder(body)
+	a := &adoption{ident: d.Uvarint("ident"), salt: d.Uvarint("salt"),
+		cursor: protocol.DownloadCursor{ServerVersion: d.Uvarint("cursor server version"),
+			LastIntegratedClientVersion: d.Uvarint("cursor client version")},
+		epoch: d.Uvarint("epoch salt")}
+	diff := d.Bytes("diff")
+	var recovered []byte
+	if d.Bool("recovered") {
+		recovered = d.Bytes("recovered changeset")
+	}
+	d.End("adopt record")
+	if err := d.Err(); err != nil {
+		return nil, err
+	}
+	cs, err := changeset.Decode(diff)
+	if err != nil {
+		return nil, fmt.Errorf("adopt record diff: %w", err)
+	}
+	a.diff = cs.Instructions
+	if recovered != nil {
+		if a.recovered, err = changeset.Decode(recovered); err != nil {
+			return nil, fmt.Errorf("adopt record recovered changeset: %w", err)
+		}
+		if a.recovered.Version != 1 {
+			return nil, fmt.Errorf("adopt record: recovered changeset of version %d", a.recovered.Version)
+		}
+	}
+	return a, nil
 }
 
 // replay applies one journal record to r, which is being opened.
@@ -94,6 +171,23 @@ func (r *Replica) replay(rec []byte) error {
 		}
 	case recSnapshot:
 		return r.replaySnapshot(body)
+	case recReset:
+		p, err := decodePending(body)
+		if err != nil {
+			return err
+		}
+		r.pending = p
+	case recResetDone:
+		if len(body) != 0 {
+			return errors.New("reset done record with a payload")
+		}
+		r.pending = nil
+	case recAdopt:
+		a, err := decodeAdopt(body)
+		if err != nil {
+			return err
+		}
+		return r.adopt(a)
 	case recState, recOwn, recRecip:
 		cs, err := changeset.Decode(body)
 		if err != nil {
@@ -124,7 +218,7 @@ func (r *Replica) replaySnapshot(body []byte) error {
 	r.acked = protocol.UploadCursor{ClientVersion: d.Uvarint("acked client version"),
 		LastIntegratedServerVersion: d.Uvarint("acked server version")}
 	d.End("snapshot record")
-	r.state, r.owns, r.recip, r.unacked = store.New(), nil, nil, 0
+	r.state, r.owns, r.recip, r.unacked, r.pending = store.New(), nil, nil, 0, nil
 	return d.Err()
 }
 
@@ -151,6 +245,9 @@ func (r *Replica) snapshot() [][]byte {
 		meta = wire.AppendUvarint(meta, v)
 	}
 	recs := [][]byte{meta}
+	if r.pending != nil {
+		recs = append(recs, encodePending(r.pending))
+	}
 	ins := rebuild(r.state)
 	for len(ins) > 0 {
 		n := min(len(ins), stateChunk)

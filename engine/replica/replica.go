@@ -11,6 +11,12 @@
 // again on the same Storage) keeps every committed write and every
 // integrated download.
 //
+// A client reset (the client side drives it) downloads a fresh copy into
+// a separate replica, computes the target state (the fresh state, or
+// Recover's), and Adopt makes this replica equal to it, writing only the
+// difference, under the fresh copy's client file; a persisted
+// PendingReset record (BeginReset, EndReset) stops reset loops.
+//
 // After a disk failure the replica is broken: every later write or
 // integration returns the failure, since memory and disk may disagree; the
 // process must open the replica again.
@@ -85,6 +91,8 @@ type Replica struct {
 	recip []*changeset.Changeset
 
 	unacked uint64 // the encoded size of owns
+
+	pending *PendingReset // the "reset in progress" record, or nil
 
 	observers []Observer
 	tx        *Tx   // the write transaction in progress

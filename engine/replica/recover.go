@@ -1,0 +1,376 @@
+package replica
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/syncsim/syncsim/engine/changeset"
+	"github.com/syncsim/syncsim/engine/schema"
+	"github.com/syncsim/syncsim/engine/store"
+)
+
+// Recover computes the target state of a client reset that recovers the
+// unsynced local changes: the changesets unsynced (in their original form,
+// in order, as committed on the pre-reset local state local) replayed onto
+// fresh, the state of a fresh copy of the server's realm. It returns the
+// target and the instructions that turn fresh into it, which the replica
+// uploads as its recovered changes. fresh and local are not modified.
+//
+// The recovery rules:
+//  1. objects created locally are kept (a CreateObject is replayed);
+//  2. an object the server deleted stays deleted: instructions inside an
+//     object that is missing are dropped, and only an explicit CreateObject
+//     creates one, so recovery never brings back a server-deleted object;
+//  3. an object deleted locally is deleted;
+//  4. conflicting updates of a field: the client's value wins (updates and
+//     AddInteger are replayed);
+//  5. lists: inserts are replayed at their positions translated into the
+//     fresh list (next to the elements the recovery itself inserted, else
+//     after as many of the fresh list's own elements as the local list had
+//     before the insert); an update, move or erase of an element the
+//     recovery inserted is translated too. An update, move or erase of any
+//     other (pre-existing) element makes the list be copied over whole from
+//     local at the end, links to objects the target lacks dropped, and
+//     further instructions on it ignored. A local Clear is replayed as a
+//     Clear (and ends the copying: what follows it only touches elements
+//     the recovery inserted).
+//
+// Schema instructions are replayed when fresh lacks them; one that
+// contradicts fresh (another primary key kind or property type) is an
+// error wrapping store.ErrSchemaMismatch, and so is an instruction that
+// does not fit the target: the changes cannot be recovered. The caller
+// checks that the target holds every class and property of local.
+func Recover(fresh *store.State, unsynced []*changeset.Changeset, local *store.State) (*store.State, []changeset.Instruction, error) {
+	rc := &recovery{t: fresh.Clone(), local: local, lists: map[listKey]*listTracker{}}
+	for _, cs := range unsynced {
+		for i := range cs.Instructions {
+			in := &cs.Instructions[i]
+			if err := rc.replay(in); err != nil {
+				return nil, nil, fmt.Errorf("recovering local version %d instruction %d (%s): %w", cs.Version, i, in.Op, err)
+			}
+		}
+	}
+	if err := rc.copyLists(); err != nil {
+		return nil, nil, err
+	}
+	return rc.t, rc.out, nil
+}
+
+// listKey names a list: an object's list property.
+type listKey struct {
+	class string
+	pk    changeset.PK
+	field string
+}
+
+// recovery is a Recover in progress.
+type recovery struct {
+	t      *store.State // the target so far
+	local  *store.State
+	out    []changeset.Instruction // what was applied to t
+	lists  map[listKey]*listTracker
+	copies []listKey // lists that were marked for copying, in order
+}
+
+// apply applies in to the target and records it.
+func (rc *recovery) apply(in changeset.Instruction) error {
+	if err := rc.t.Apply(&changeset.Changeset{Instructions: []changeset.Instruction{in}}); err != nil {
+		return err
+	}
+	rc.out = append(rc.out, in)
+	return nil
+}
+
+// forget stops tracking the lists match picks (their object or column is
+// gone, or the object is new).
+func (rc *recovery) forget(match func(listKey) bool) {
+	for k := range rc.lists {
+		if match(k) {
+			delete(rc.lists, k)
+		}
+	}
+}
+
+// hasField reports whether the target has the object and property an
+// instruction addresses.
+func (rc *recovery) hasField(in *changeset.Instruction) bool {
+	c, ok := rc.t.Class(in.Class)
+	if !ok || !rc.t.Exists(in.Class, in.PK) {
+		return false
+	}
+	_, ok = c.Property(in.Field)
+	return ok
+}
+
+func (rc *recovery) replay(in *changeset.Instruction) error {
+	switch in.Op {
+	case changeset.AddTable:
+		c, ok := rc.t.Class(in.Class)
+		switch {
+		case !ok:
+			return rc.apply(*in)
+		case c.PKKind != in.PKKind:
+			return fmt.Errorf("%w: class %q has a primary key of kind %s on the server, %s locally",
+				store.ErrSchemaMismatch, in.Class, c.PKKind, in.PKKind)
+		}
+	case changeset.AddColumn:
+		c, ok := rc.t.Class(in.Class)
+		if !ok {
+			return fmt.Errorf("%w: the server has no class %q", store.ErrSchemaMismatch, in.Class)
+		}
+		p, ok := c.Property(in.Field)
+		switch {
+		case !ok:
+			return rc.apply(*in)
+		case p.Type != stored(in.Type):
+			return fmt.Errorf("%w: property %s.%s has type %s on the server, %s locally",
+				store.ErrSchemaMismatch, in.Class, in.Field, p.Type, in.Type)
+		}
+	case changeset.EraseTable:
+		if _, ok := rc.t.Class(in.Class); ok {
+			rc.forget(func(k listKey) bool { return k.class == in.Class })
+			return rc.apply(*in)
+		}
+	case changeset.EraseColumn:
+		if c, ok := rc.t.Class(in.Class); ok {
+			if _, ok := c.Property(in.Field); ok {
+				rc.forget(func(k listKey) bool { return k.class == in.Class && k.field == in.Field })
+				return rc.apply(*in)
+			}
+		}
+	case changeset.CreateObject:
+		if _, ok := rc.t.Class(in.Class); ok && !rc.t.Exists(in.Class, in.PK) {
+			rc.forget(func(k listKey) bool { return k.class == in.Class && k.pk == in.PK })
+			return rc.apply(*in)
+		}
+	case changeset.EraseObject:
+		if rc.t.Exists(in.Class, in.PK) {
+			rc.forget(func(k listKey) bool { return k.class == in.Class && k.pk == in.PK })
+			return rc.apply(*in)
+		}
+	case changeset.Update, changeset.AddInteger:
+		if in.InList {
+			return rc.list(in)
+		}
+		if rc.hasField(in) {
+			return rc.apply(*in)
+		}
+	default:
+		return rc.list(in)
+	}
+	return nil
+}
+
+// list replays a list instruction (rule 5).
+func (rc *recovery) list(in *changeset.Instruction) error {
+	if !rc.hasField(in) {
+		return nil
+	}
+	k := listKey{in.Class, in.PK, in.Field}
+	lt := rc.lists[k]
+	if lt == nil {
+		lt = &listTracker{size: int(in.PriorSize)} // an Update has no PriorSize: it marks the list for copying
+		rc.lists[k] = lt
+	}
+	if in.Op == changeset.Clear {
+		*lt = listTracker{}
+		return rc.apply(*in)
+	}
+	if lt.copy {
+		return nil
+	}
+	if in.Op != changeset.Update && !lt.resize(int(in.PriorSize)) {
+		rc.markCopy(k, lt)
+		return nil
+	}
+	have, err := rc.t.StoredList(in.Class, in.PK, in.Field)
+	if err != nil {
+		return err
+	}
+	n := len(have)
+	at := changeset.Instruction{Class: in.Class, PK: in.PK, Field: in.Field}
+	switch in.Op {
+	case changeset.ArrayInsert:
+		r := lt.translate(int(in.Index), n)
+		lt.insert(int(in.Index), r)
+		at.Op, at.Index, at.PriorSize, at.Value = changeset.ArrayInsert, uint32(r), uint32(n), in.Value
+		return rc.apply(at)
+	case changeset.Update:
+		j := lt.find(int(in.Index))
+		if j < 0 {
+			rc.markCopy(k, lt)
+			return nil
+		}
+		at.Op, at.InList, at.Index, at.Value, at.IsDefault = changeset.Update, true, uint32(lt.recs[j].remote), in.Value, in.IsDefault
+		return rc.apply(at)
+	case changeset.ArrayErase:
+		j := lt.find(int(in.Index))
+		if j < 0 {
+			rc.markCopy(k, lt)
+			return nil
+		}
+		r := lt.recs[j].remote
+		lt.erase(j)
+		at.Op, at.Index, at.PriorSize = changeset.ArrayErase, uint32(r), uint32(n)
+		return rc.apply(at)
+	case changeset.ArrayMove:
+		j := lt.find(int(in.Index))
+		if j < 0 {
+			rc.markCopy(k, lt)
+			return nil
+		}
+		from := lt.recs[j].remote
+		lt.erase(j)
+		to := lt.translate(int(in.To), n-1)
+		lt.insert(int(in.To), to)
+		if from == to {
+			return nil
+		}
+		at.Op, at.Index, at.To, at.PriorSize = changeset.ArrayMove, uint32(from), uint32(to), uint32(n)
+		return rc.apply(at)
+	}
+	return fmt.Errorf("%w: %s is not a list instruction", store.ErrBadChangeset, in.Op)
+}
+
+// markCopy marks a list to be copied over from local at the end.
+func (rc *recovery) markCopy(k listKey, lt *listTracker) {
+	lt.copy, lt.recs = true, nil
+	if !slices.Contains(rc.copies, k) {
+		rc.copies = append(rc.copies, k)
+	}
+}
+
+// copyLists copies the lists marked for copying from local, in the order
+// marked, where the object still exists on both sides: a Clear then the
+// local list's elements, without links to objects the target lacks.
+func (rc *recovery) copyLists() error {
+	for _, k := range rc.copies {
+		if lt := rc.lists[k]; lt == nil || !lt.copy || !rc.local.Exists(k.class, k.pk) {
+			continue
+		}
+		src, err := rc.local.StoredList(k.class, k.pk, k.field)
+		if err != nil {
+			continue // the local replica erased the column
+		}
+		want := slices.DeleteFunc(src, func(v changeset.Value) bool {
+			return v.Kind == schema.Link && !rc.t.Exists(v.Class, v.Target)
+		})
+		have, err := rc.t.StoredList(k.class, k.pk, k.field)
+		if err != nil {
+			return err
+		}
+		if slices.EqualFunc(have, want, same) {
+			continue
+		}
+		if err := rc.apply(changeset.Instruction{Op: changeset.Clear, Class: k.class, PK: k.pk, Field: k.field}); err != nil {
+			return err
+		}
+		for i, v := range want {
+			if err := rc.apply(changeset.Instruction{Op: changeset.ArrayInsert, Class: k.class, PK: k.pk, Field: k.field,
+				Index: uint32(i), PriorSize: uint32(i), Value: v}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// listTracker follows one list through the replay: the local list's
+// stored size as the next local instruction sees it, and where the
+// elements the recovery inserted are, locally and in the target.
+type listTracker struct {
+	size int
+	recs []cross
+	copy bool // the list is to be copied; instructions on it are ignored
+}
+
+// cross is an element the recovery inserted: its position in the local
+// list and in the target's.
+type cross struct{ local, remote int }
+
+// resize makes the model's size prior, the size the next instruction saw:
+// server changes integrated between local changesets may have changed it.
+// Growth is taken to be at the end; shrinking must not reach an inserted
+// element, else resize reports false (positions are no longer known).
+func (lt *listTracker) resize(prior int) bool {
+	for _, c := range lt.recs {
+		if c.local >= prior {
+			return false
+		}
+	}
+	lt.size = prior
+	return true
+}
+
+// find returns the index in recs of the inserted element at local
+// position i, or -1 if the element there is a pre-existing one.
+func (lt *listTracker) find(i int) int {
+	return slices.IndexFunc(lt.recs, func(c cross) bool { return c.local == i })
+}
+
+// translate returns the target position for an insert at local position i
+// into a target list of n elements: at the end for an append; right after
+// (or before) an inserted element that is its neighbour; else after as
+// many of the target's own elements as there are pre-existing elements
+// before i locally.
+func (lt *listTracker) translate(i, n int) int {
+	if i >= lt.size {
+		return n
+	}
+	if j := lt.find(i - 1); j >= 0 {
+		return lt.recs[j].remote + 1
+	}
+	if j := lt.find(i); j >= 0 {
+		return lt.recs[j].remote
+	}
+	pre := i
+	ours := make([]bool, n)
+	for _, c := range lt.recs {
+		if c.local < i {
+			pre--
+		}
+		ours[c.remote] = true
+	}
+	if pre == 0 {
+		return 0
+	}
+	for j, mine := range ours {
+		if !mine {
+			if pre--; pre == 0 {
+				return j + 1
+			}
+		}
+	}
+	return n
+}
+
+// insert records an element inserted at local position i and target
+// position r.
+func (lt *listTracker) insert(i, r int) {
+	for k := range lt.recs {
+		if lt.recs[k].local >= i {
+			lt.recs[k].local++
+		}
+		if lt.recs[k].remote >= r {
+			lt.recs[k].remote++
+		}
+	}
+	lt.recs = append(lt.recs, cross{i, r})
+	lt.size++
+}
+
+// erase forgets the inserted element recs[j], which was removed from
+// both lists.
+func (lt *listTracker) erase(j int) {
+	c := lt.recs[j]
+	lt.recs = slices.Delete(lt.recs, j, j+1)
+	for k := range lt.recs {
+		if lt.recs[k].local > c.local {
+			lt.recs[k].local--
+		}
+		if lt.recs[k].remote > c.remote {
+			lt.recs[k].remote--
+		}
+	}
+	lt.size--
+}
