@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"hash/fnv"
 
 	"github.com/syncsim/syncsim/engine/env"
 	"github.com/syncsim/syncsim/engine/journal"
@@ -19,6 +20,10 @@ type admin struct {
 	recoveryOff bool              // recovery mode disabled
 	roles       map[string]string // user -> role name, as SetRole set it
 	retry       env.Timer
+	// identity tells this server's storage apart from any other's (another
+	// server, or this one wiped): it is mixed into every salt, so a client
+	// file or cursor from elsewhere never passes for one of ours.
+	identity uint64
 }
 
 const (
@@ -29,6 +34,7 @@ const (
 
 	recRecovery byte = 1 // recovery mode: enabled
 	recRole     byte = 2 // a user's role: user, role name ("" for the default)
+	recIdentity byte = 3 // the storage's identity, made at first start
 )
 
 func openAdmin(s *Server) (*admin, error) {
@@ -40,6 +46,20 @@ func openAdmin(s *Server) (*admin, error) {
 	for i, rec := range recs {
 		if err := a.replay(rec); err != nil {
 			return nil, fmt.Errorf("server: admin journal record %d: %w", i+1, err)
+		}
+	}
+	if a.identity == 0 {
+		// First start on this storage: derive an identity from the address
+		// and the time (deterministic in a simulation, unique in practice).
+		h := fnv.New64a()
+		h.Write([]byte(s.opts.Address))
+		a.identity = mix(h.Sum64()^uint64(s.clk.Now())) | 1
+		rec := wire.AppendUvarint(adminRecord(recIdentity), a.identity)
+		if err := j.Append(rec); err != nil {
+			return nil, fmt.Errorf("server: admin journal: %w", err)
+		}
+		if err := j.Sync(); err != nil {
+			return nil, fmt.Errorf("server: storing the server identity: %w", err)
 		}
 	}
 	return a, nil
@@ -57,6 +77,9 @@ func (a *admin) replay(rec []byte) error {
 		user, role := d.String("user"), d.String("role")
 		d.End("admin record")
 		a.setRole(user, role)
+	case recIdentity:
+		a.identity = d.Uvarint("identity")
+		d.End("admin record")
 	default:
 		if d.Err() == nil {
 			return fmt.Errorf("%w: unknown admin record kind %d", errRecord, kind)

@@ -124,7 +124,7 @@ func (f *file) lastClientVersion() uint64 {
 }
 
 func openRealm(s *Server, path string) (*realm, error) {
-	r := &realm{s: s, path: path, salt: epochSalt(path, 0), content: emptyContent()}
+	r := &realm{s: s, path: path, salt: s.epochSalt(path, 0), content: emptyContent()}
 	j, recs, err := journal.Open(s.st, realmFileName(path))
 	if err != nil {
 		return nil, err
@@ -143,19 +143,19 @@ func emptyContent() content {
 	return content{state: store.New(), files: map[uint64]*file{}}
 }
 
-// epochSalt is the salt of a realm's history epoch: derived from its path
-// and the epoch's number, so that it is the same on every run and differs
-// for every epoch.
-func epochSalt(path string, epoch uint64) uint64 {
+// epochSalt is the salt of a realm's history epoch: derived from the
+// server's identity, the realm's path and the epoch's number, so that it is
+// the same on every run and differs for every epoch, realm and server.
+func (s *Server) epochSalt(path string, epoch uint64) uint64 {
 	h := fnv.New64a()
 	h.Write([]byte(path))
-	return mix(h.Sum64() + epoch)
+	return mix(mix(h.Sum64()^s.admin.identity) + epoch)
 }
 
 // newEpoch begins a new history epoch: a new salt.
 func (r *realm) newEpoch() {
 	r.epoch++
-	r.salt = epochSalt(r.path, r.epoch)
+	r.salt = r.s.epochSalt(r.path, r.epoch)
 }
 
 // mix scrambles x (splitmix64's finaliser); salts derived through it

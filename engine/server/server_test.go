@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -9,6 +10,8 @@ import (
 	"github.com/syncsim/syncsim/engine/changeset"
 	"github.com/syncsim/syncsim/engine/protocol"
 	"github.com/syncsim/syncsim/engine/schema"
+	"github.com/syncsim/syncsim/sim/disk"
+	"github.com/syncsim/syncsim/sim/rng"
 )
 
 func title(t *testing.T, w *world, path string, pk int64) string {
@@ -242,4 +245,40 @@ func TestUpload_WithAGapIsIgnoredUntilTheMissingVersionArrives(t *testing.T) {
 	a.upload(r, c2, c3)
 	assert.Equal(t, uint64(3), a.download().UploadCursor.ClientVersion)
 	assert.Equal(t, "three", title(t, w, "/tasks", 1))
+}
+
+// TestWipedServer_HandsOutOtherSalts: a server that lost its storage (or
+// another server the client is pointed at) starts epochs and files under
+// salts of its own, so a replica's old ident and cursor are refused with a
+// reset instead of passing for ones it issued.
+func TestWipedServer_HandsOutOtherSalts(t *testing.T) {
+	w := newWorld(t)
+	a := w.dial("a")
+	u, tok := a.login("alice")
+	r, d := a.open("/tasks", u, tok)
+	a.upload(r, r.commit(1, append(schemaTask, create(1))...))
+	d = a.download()
+
+	w.net.Crash("server")
+	w.clk.RunFor(time.Minute)
+	fresh, err := disk.New(rng.New(2), "server", nil, nil, disk.Options{})
+	require.NoError(t, err)
+	w.disk = fresh
+	w.start()
+	b := w.dial("b")
+	u2, tok2 := b.login("alice")
+	r2, d2 := b.open("/tasks", u2, tok2)
+	assert.Equal(t, r.ident, r2.ident, "the same ident number is handed out again")
+	assert.NotEqual(t, r.salt, r2.salt)
+	assert.NotEqual(t, d.ServerVersionSalt, d2.ServerVersionSalt)
+
+	a = w.dial("a")
+	a.send(&protocol.Bind{SessionIdent: 9, Path: "/tasks", User: u2, Token: tok2})
+	a.send(&protocol.ClientIdent{SessionIdent: 9, ClientFileIdent: r.ident, ClientFileSalt: r.salt,
+		DownloadCursor: d.DownloadCursor, ServerVersionSalt: d.ServerVersionSalt})
+	msgs := a.take()
+	require.Len(t, msgs, 1)
+	e, ok := msgs[0].(*protocol.Error)
+	require.True(t, ok, "%+v", msgs[0])
+	assert.True(t, e.Action.Reset(), "%v", e)
 }
