@@ -126,16 +126,20 @@ func (c *Clock) push(t *Timer, at Time) {
 	c.seq++
 	t.at, t.seq = at, c.seq
 	t.idx = len(c.heap)
-	c.heap = append(c.heap, entry{at: at, seq: c.seq, t: t})
+	c.heap = append(c.heap, entry{at: at, seq: c.seq, t: t, track: !t.pooled})
 	c.up(t.idx)
 }
 
 // entry is a heap slot. It holds the ordering key by value so that sifting
-// compares without touching the timers.
+// compares without touching the timers, and it keeps the timer's position
+// up to date only for timers that can be stopped (track): a posted event's
+// position is never needed, and not writing it saves a memory write per
+// level of every sift.
 type entry struct {
-	at  Time
-	seq uint64
-	t   *Timer
+	at    Time
+	seq   uint64
+	t     *Timer
+	track bool
 }
 
 // less orders by time, then by scheduling sequence.
@@ -147,50 +151,62 @@ func (a *entry) less(b *entry) bool {
 // children of a node sit next to each other in memory.
 const arity = 4
 
-func (c *Clock) up(i int) {
+func (c *Clock) up(i int) { c.upTo(i, 0) }
+
+// upTo sifts the entry at i up, but not above slot top.
+func (c *Clock) upTo(i, top int) {
 	h := c.heap
 	e := h[i]
-	for i > 0 {
+	for i > top {
 		p := (i - 1) / arity
 		if !e.less(&h[p]) {
 			break
 		}
 		h[i] = h[p]
-		h[i].t.idx = i
+		if h[i].track {
+			h[i].t.idx = i
+		}
 		i = p
 	}
 	h[i] = e
-	e.t.idx = i
+	if e.track {
+		e.t.idx = i
+	}
 }
 
+// down restores the heap after slot i was filled with an entry that may be
+// too late for it. It sifts bottom-up (Floyd): the hole moves to a leaf
+// along the smallest children without comparing against the entry, which
+// then sifts up from there. The entry is usually the heap's last, which
+// belongs near the bottom, so this saves most of the comparisons.
 func (c *Clock) down(i int) {
 	h := c.heap
 	n := len(h)
 	e := h[i]
+	hole := i
 	for {
-		first := arity*i + 1
+		first := arity*hole + 1
 		if first >= n {
 			break
 		}
 		m := first
-		last := first + arity
-		if last > n {
-			last = n
-		}
+		last := min(first+arity, n)
 		for j := first + 1; j < last; j++ {
 			if h[j].less(&h[m]) {
 				m = j
 			}
 		}
-		if !h[m].less(&e) {
-			break
+		h[hole] = h[m]
+		if h[hole].track {
+			h[hole].t.idx = hole
 		}
-		h[i] = h[m]
-		h[i].t.idx = i
-		i = m
+		hole = m
 	}
-	h[i] = e
-	e.t.idx = i
+	h[hole] = e
+	if e.track {
+		e.t.idx = hole
+	}
+	c.upTo(hole, i)
 }
 
 func (c *Clock) remove(i int) {
@@ -199,14 +215,16 @@ func (c *Clock) remove(i int) {
 	t := h[i].t
 	if i != last {
 		h[i] = h[last]
-		h[i].t.idx = i
+		if h[i].track {
+			h[i].t.idx = i
+		}
 	}
 	h[last] = entry{}
 	c.heap = h[:last]
 	t.idx = -1
 	if i != last {
 		c.down(i)
-		c.up(i)
+		c.up(i) // a stopped timer's slot may take an entry that belongs higher
 	}
 }
 

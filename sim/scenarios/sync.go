@@ -45,6 +45,14 @@ type Sync struct {
 	// History, if set, receives the recorded history (else a fresh one is
 	// used); the oracles judge it when the replicas have converged.
 	History *oracle.History
+	// Lifecycle adds the server's lifecycle faults to the schedule —
+	// backups and restores, terminate and re-enable, compaction with a
+	// client maximum offline time, role changes, recovery mode off and on —
+	// and gives each client a reset mode drawn from its stream. The
+	// sync-log and visibility oracles do not judge such runs yet (they need
+	// the lifecycle operations in the history); convergence and the reset
+	// checks do.
+	Lifecycle bool
 }
 
 // Offline is a fixed offline period of one client.
@@ -75,6 +83,7 @@ type syncRun struct {
 	clients []*syncClient
 	healed  bool
 	healAt  clock.Time
+	backups []uint64 // the server backups taken, oldest first
 	// ConvergedAt is when the last replica reached the server's state.
 	convergedAt clock.Time
 	// h is the history the oracles judge.
@@ -95,6 +104,11 @@ type syncClient struct {
 	// seen holds the ids of the changesets downloaded into the replica, in
 	// any incarnation (integration is durable before it is reported).
 	seen map[oracle.ChangesetID]bool
+	// mode is the client's reset mode; unsynced holds the versions of the
+	// replica's unsynced changesets when a reset began (Before).
+	mode     client.ClientResetMode
+	unsynced []uint64
+	oldIdent uint64
 }
 
 // Committed is the replica observer's: own changesets are named at wait
@@ -151,6 +165,9 @@ func (s Sync) Install(w *sim.World) error {
 	}
 	for i, n := range w.Clients {
 		c := &syncClient{run: run, node: n, user: fmt.Sprintf("u%d", i), seen: map[oracle.ChangesetID]bool{}}
+		if s.Lifecycle {
+			c.mode = resetModes[n.Rand.Fork("reset-mode").IntN(len(resetModes))]
+		}
 		run.clients = append(run.clients, c)
 		c.start()
 		c.scheduleWrite()
@@ -178,7 +195,12 @@ func (s Sync) Install(w *sim.World) error {
 
 func (run *syncRun) startServer() error {
 	n := run.w.Server
-	srv, err := server.New(n.Clock(), n.Net, n.Storage(), server.Options{Address: sim.ServerName})
+	opts := server.Options{Address: sim.ServerName}
+	if run.cfg.Lifecycle {
+		opts.HistoryTTL = lifecycleTTL
+		opts.Roles = lifecycleRoles
+	}
+	srv, err := server.New(n.Clock(), n.Net, n.Storage(), opts)
 	if err != nil {
 		return err
 	}
@@ -255,10 +277,14 @@ func (c *syncClient) open() {
 		NewFile:      client.OpenBehavior{Kind: client.OpenImmediately},
 		ExistingFile: client.OpenBehavior{Kind: client.OpenImmediately},
 		ErrorHandler: func(s *client.Session, err error) {
-			if c.host == h {
+			var se *client.SyncError
+			if c.host == h && !(c.run.cfg.Lifecycle && errors.As(err, &se) && !se.Fatal()) {
 				c.run.w.Fail(fmt.Errorf("%w: %s: session error: %w", ErrSync, c.node.Name, err))
 			}
 		},
+	}
+	if c.run.cfg.Lifecycle {
+		cfg.ClientReset = c.resetConfig(h)
 	}
 	c.app.Open(cfg, func(r *client.Realm, err error) {
 		if c.host != h {
@@ -334,6 +360,7 @@ func (run *syncRun) heal() {
 	w.Net.SetDuplicateRate(0)
 	w.Net.SetReorderRate(0)
 	run.restartServer()
+	run.endLifecycle()
 	for _, c := range run.clients {
 		c.restart()
 		c.pause(false)
@@ -378,20 +405,30 @@ func waitOutcome(err error) oracle.WaitOutcome {
 func (run *syncRun) waitAll(what string, wait func(*syncClient, func(error)), then func()) {
 	left := len(run.clients)
 	for _, c := range run.clients {
-		if c.realm == nil {
-			run.w.Fail(fmt.Errorf("%w: %s: realm not open after the heal", ErrConvergence, c.node.Name))
-			return
-		}
-		wait(c, func(err error) {
-			if err != nil {
-				run.w.Fail(fmt.Errorf("%w: %s: %s wait: %w", ErrConvergence, c.node.Name, what, err))
+		var try func()
+		try = func() {
+			if c.realm == nil { // reopening after a manual reset
+				c.node.Clock().AfterFunc(5*time.Second, try)
 				return
 			}
-			if left--; left == 0 {
-				run.w.Record("", "sync."+what+".complete")
-				then()
-			}
-		})
+			wait(c, func(err error) {
+				if err != nil {
+					if run.cfg.Lifecycle {
+						// A reset under way may cancel the wait; wait again.
+						run.w.Record(c.node.Name, "sync.wait.again", slog.String("error", err.Error()))
+						c.node.Clock().AfterFunc(5*time.Second, try)
+						return
+					}
+					run.w.Fail(fmt.Errorf("%w: %s: %s wait: %w", ErrConvergence, c.node.Name, what, err))
+					return
+				}
+				if left--; left == 0 {
+					run.w.Record("", "sync."+what+".complete")
+					then()
+				}
+			})
+		}
+		try()
 	}
 }
 
@@ -416,7 +453,9 @@ func (run *syncRun) compare() {
 		}
 	}
 	run.h.Convergence = conv
-	run.judge()
+	if !run.cfg.Lifecycle {
+		run.judge()
+	}
 	run.convergedAt = run.w.Clock.Now()
 	run.w.Record("", "sync.converged", slog.String("hash", fmt.Sprintf("%x", wh[:8])),
 		slog.Int("objects", want.Size()))
@@ -441,9 +480,13 @@ func (run *syncRun) scheduleFaults(heal time.Duration) {
 	r := w.Faults()
 	net := w.Net
 	pick := func() *syncClient { return run.clients[r.IntN(len(run.clients))] }
+	kinds := 8
+	if run.cfg.Lifecycle {
+		kinds += lifecycleKinds
+	}
 	for at := r.Exp(run.cfg.FaultEvery); at < heal; at += r.Exp(run.cfg.FaultEvery) {
 		end := min(at+r.Between(time.Second, 4*run.cfg.FaultEvery), heal)
-		switch k := r.IntN(8); k {
+		switch k := r.IntN(kinds); k {
 		case 0, 1: // an offline period
 			c := pick()
 			w.At(at, c.node.Name, "fault.offline", func() { net.Isolate(c.node.Name) })
@@ -474,6 +517,8 @@ func (run *syncRun) scheduleFaults(heal time.Duration) {
 			c := pick()
 			step := r.Between(-2*time.Minute, 2*time.Minute)
 			w.At(at, c.node.Name, "fault.clock.step", func() { c.node.Local.Step(step) }, slog.Duration("by", step))
+		default:
+			run.lifecycleFault(k-8, at, end, pick)
 		}
 	}
 }
@@ -511,7 +556,26 @@ func Standard() Scenario {
 	}
 }
 
+// ResetsConfig is the world of the resets scenario: as SyncConfig, with a
+// longer run so that resets have time to complete before the heal.
+func ResetsConfig(seed uint64) sim.Config {
+	cfg := SyncConfig(seed)
+	cfg.Deadline = 30 * time.Minute
+	return cfg
+}
+
 func init() {
+	_ = Register(Scenario{
+		Name: "resets",
+		Story: "the sync workload with the server's lifecycle faults (restore, terminate, compaction, role changes, " +
+			"recovery off) and every reset mode; all converge after heal",
+		Config: ResetsConfig,
+		Install: func() func(*sim.World) error {
+			s := DefaultSync()
+			s.Lifecycle = true
+			return s.Install
+		}(),
+	})
 	_ = Register(Standard())
 	_ = Register(Scenario{
 		Name:    "sync",

@@ -90,3 +90,30 @@ func BenchmarkStandardWorld(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "seeds/s")
 	b.ReportMetric(float64(steps)/b.Elapsed().Seconds(), "events/s")
 }
+
+// TestResets_EveryReplicaConvergesThroughResetsOfEveryCauseAndMode: the
+// sync workload with the server's lifecycle faults — restores from backup,
+// terminate and re-enable, compaction past the maximum offline time, role
+// changes, recovery mode off — and clients in every reset mode, on top of
+// the engine faults. After the heal every replica converges; a manual
+// reset's backup copy holds every unsynced change; a discard reports every
+// unsynced change it deleted.
+func TestResets_EveryReplicaConvergesThroughResetsOfEveryCauseAndMode(t *testing.T) {
+	sc, err := scenarios.Lookup("resets")
+	require.NoError(t, err)
+	seeds := 100
+	if testing.Short() {
+		seeds = 20
+	}
+	const shards = 2
+	for s := 0; s < shards; s++ {
+		t.Run(fmt.Sprintf("shard%d", s), func(t *testing.T) {
+			t.Parallel()
+			for seed := s; seed < seeds; seed += shards {
+				res, err := sc.Run(uint64(seed), nil)
+				require.NoError(t, err)
+				require.NoError(t, res.Err, "seed %d: replay with: go run ./cmd/simrun run --scenario resets --seed %d --seeds 1", seed, seed)
+			}
+		})
+	}
+}
