@@ -21,6 +21,9 @@ const (
 	OracleSyncLog     Oracle = "sync-log"
 	OracleVisibility  Oracle = "visibility"
 	OracleConvergence Oracle = "convergence"
+	OracleAccounting  Oracle = "write-accounting"
+	OracleSessions    Oracle = "session-guarantees"
+	OracleResets      Oracle = "client-reset"
 )
 
 // DefaultTimeout is the wall-clock limit of one porcupine check when
@@ -55,6 +58,8 @@ type Report struct {
 	// replica converged; see ConvergenceResult.
 	TimeToConverge int64              `json:"timeToConverge"`
 	Convergence    *ConvergenceResult `json:"convergence,omitempty"`
+	// Accounting counts the writes per bucket (see CheckAccounting).
+	Accounting *AccountingResult `json:"accounting,omitempty"`
 }
 
 // Pass reports whether every oracle passed.
@@ -89,8 +94,14 @@ func Check(h *History, opts Options) (Report, error) {
 	}
 	syncV := Verdict{Oracle: OracleSyncLog, Pass: true}
 	visV := Verdict{Oracle: OracleVisibility, Pass: true}
+	acc, sess := newAccountingResult(), SessionResult{Pass: true}
 	var errs []error
 	for i, rh := range h.ByRealm() {
+		if len(rh.History.Writes) > 0 || len(rh.History.Reads) > 0 {
+			l := newLineage(rh.History)
+			acc.add(rh, l)
+			sess.add(rh, l)
+		}
 		ops, lanes := syncLogOps(rh.History)
 		errs = append(errs, linCheck{
 			oracle: OracleSyncLog, realm: rh.Realm, index: i,
@@ -111,7 +122,14 @@ func Check(h *History, opts Options) (Report, error) {
 		convV.Pass, convV.Failures = res.Pass, res.Failures
 		rep.TimeToConverge, rep.Convergence = res.TimeToConverge, &res
 	}
-	rep.Verdicts = append(rep.Verdicts, convV)
+	resets := CheckResets(h)
+	rep.Verdicts = append(rep.Verdicts, convV,
+		Verdict{Oracle: OracleAccounting, Pass: acc.Pass, Skipped: acc.Judged == 0, Failures: acc.Failures},
+		Verdict{Oracle: OracleSessions, Pass: sess.Pass, Skipped: sess.Judged == 0, Failures: sess.Failures},
+		Verdict{Oracle: OracleResets, Pass: resets.Pass, Skipped: resets.Judged == 0, Failures: resets.Failures})
+	if acc.Judged > 0 {
+		rep.Accounting = &acc
+	}
 	return rep, errors.Join(errs...)
 }
 

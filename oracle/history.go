@@ -169,11 +169,18 @@ type Backup struct {
 
 // Restore is the harness restoring a realm from an earlier Backup: the
 // history goes back to the snapshot under a new epoch Salt.
+//
+// RolledBack (write accounting): the changesets the restore removed, i.e.
+// the entries of the server's history at server versions past the
+// backup's ServerVersion, which the World reads from the server just
+// before restoring (not what went missing after: a changeset the backup
+// held and the restore lost must not be listed).
 type Restore struct {
-	Realm  string `json:"realm"`
-	Backup int    `json:"backup"`
-	Salt   uint64 `json:"salt"`
-	At     int64  `json:"at"`
+	Realm      string        `json:"realm"`
+	Backup     int           `json:"backup"`
+	Salt       uint64        `json:"salt"`
+	At         int64         `json:"at"`
+	RolledBack []ChangesetID `json:"rolledBack,omitempty"`
 }
 
 // Terminate is the harness terminating and re-enabling sync of a realm:
@@ -198,25 +205,83 @@ type Compact struct {
 // WriteID names one local write; unique in a run.
 type WriteID uint64
 
-// FieldValue is one field a write set (Value rendered canonically).
+// EffectOp is what one instruction of a write did.
+type EffectOp string
+
+// The effects, one per instruction of the write's changeset (schema
+// instructions are left out). Judged: the write-accounting oracle looks
+// for the effect in the final state. The others only explain why a judged
+// effect of another write is not there.
+const (
+	// EffectSet (judged): Update of scalar or link Field to Value.
+	EffectSet EffectOp = ""
+	// EffectCreate (judged): CreateObject of Object (Field, Value empty).
+	EffectCreate EffectOp = "create"
+	// EffectErase (judged): EraseObject of Object.
+	EffectErase EffectOp = "erase"
+	// EffectAdd: AddInteger on Field; Value is the delta.
+	EffectAdd EffectOp = "add"
+	// EffectInsert (judged): ArrayInsert of element Value into list Field.
+	EffectInsert EffectOp = "insert"
+	// EffectSetElement (judged): Update of an element of list Field to Value.
+	EffectSetElement EffectOp = "setElement"
+	// EffectEraseElement: ArrayErase in list Field.
+	EffectEraseElement EffectOp = "eraseElement"
+	// EffectMove: ArrayMove in list Field.
+	EffectMove EffectOp = "move"
+	// EffectClear: Clear of list Field.
+	EffectClear EffectOp = "clear"
+)
+
+func (op EffectOp) valid() bool {
+	switch op {
+	case EffectSet, EffectCreate, EffectErase, EffectAdd, EffectInsert, EffectSetElement, EffectEraseElement, EffectMove, EffectClear:
+		return true
+	}
+	return false
+}
+
+// FieldValue is one effect of a write: what one instruction did, in the
+// order of the changeset's instructions. Object is ObjectName(class, pk);
+// Value is Value.String() of the value written (a link renders as the
+// target's ObjectName, and then Link names the target too).
 type FieldValue struct {
-	Object string `json:"object"` // class and primary key, rendered
-	Field  string `json:"field"`
-	Value  string `json:"value"`
+	Object  string   `json:"object"`
+	Field   string   `json:"field"`
+	Value   string   `json:"value"`
+	Op      EffectOp `json:"op,omitempty"`
+	Default bool     `json:"default,omitempty"` // an isDefault Update
+	Link    string   `json:"link,omitempty"`    // a link value: the target's ObjectName
 }
 
 // Write is one local write transaction and the changeset it produced.
+// Changeset names it by the client file ident it is uploaded under (the
+// World may fill the ident in once the replica has one) and its client
+// version; Timestamp is the changeset's OriginTimestamp (the writing
+// client's clock), so (Timestamp, Changeset.File) is its discriminant.
+// Call is when the transaction began (what it had seen), Return when it
+// committed (durably: local writes always succeed).
 type Write struct {
 	Client    string       `json:"client"`
 	Realm     string       `json:"realm"`
 	ID        WriteID      `json:"id"`
 	Changeset ChangesetID  `json:"changeset"`
+	Timestamp int64        `json:"timestamp"`
 	Call      int64        `json:"call"`
 	Return    int64        `json:"return"`
 	Fields    []FieldValue `json:"fields"`
 }
 
-// Read is one local read of a field.
+// Read is one local read of a scalar or link field: Value is
+// Value.String() of the value as it reads (a link to a missing object
+// reads as null: "null"); "" when the object does not exist. A local read
+// is instantaneous: Call = Return = when it was made.
+//
+// The session-guarantees oracle derives what the replica had integrated
+// when it read from the rest of the history: the client's own Writes
+// committed before it, every changeset of a Download the client received
+// before it (the fresh copies of client resets included: every DOWNLOAD
+// the client's process receives must be recorded), and the Resets.
 type Read struct {
 	Client string `json:"client"`
 	Realm  string `json:"realm"`
@@ -272,6 +337,10 @@ const (
 	ModeRecoverOrDiscard ResetMode = "recoverOrDiscard"
 )
 
+func (m ResetMode) valid() bool {
+	return m == ModeManual || m == ModeDiscard || m == ModeRecover || m == ModeRecoverOrDiscard
+}
+
 // ResetOutcome is how a client reset ended.
 type ResetOutcome string
 
@@ -283,19 +352,85 @@ const (
 	ResetFailed    ResetOutcome = "failed"
 )
 
-// Reset is one client reset of a replica.
+func (o ResetOutcome) valid() bool {
+	return o == ResetRecovered || o == ResetDiscarded || o == ResetManual || o == ResetFailed
+}
+
+// Reset is one client reset of a replica: Mode is the configured mode,
+// Outcome what the replica did.
+//
+//   - Discarded, DiscardedWrites: what a reset that discarded reported to
+//     the app (the before/after callbacks): the unsynced changesets and the
+//     writes that made them.
+//   - RecoveredAs, RecoveryTimestamp: a reset that recovered uploads the
+//     recovered changes as one new local changeset: its id (new file,
+//     version) and OriginTimestamp. Zero when recovery made no changeset
+//     (nothing to recover, or nothing that differed from the fresh copy).
 type Reset struct {
-	Client          string        `json:"client"`
-	Realm           string        `json:"realm"`
-	Mode            ResetMode     `json:"mode"`
-	Outcome         ResetOutcome  `json:"outcome"`
-	Code            Code          `json:"code"`
-	Call            int64         `json:"call"`
-	Return          int64         `json:"return"`
-	OldFile         uint64        `json:"oldFile"`
-	NewFile         uint64        `json:"newFile,omitempty"` // the fresh copy's ident (0 if none)
-	Discarded       []ChangesetID `json:"discarded,omitempty"`
-	DiscardedWrites []WriteID     `json:"discardedWrites,omitempty"`
+	Client            string        `json:"client"`
+	Realm             string        `json:"realm"`
+	Mode              ResetMode     `json:"mode"`
+	Outcome           ResetOutcome  `json:"outcome"`
+	Code              Code          `json:"code"`
+	Call              int64         `json:"call"`
+	Return            int64         `json:"return"`
+	OldFile           uint64        `json:"oldFile"`
+	NewFile           uint64        `json:"newFile,omitempty"` // the fresh copy's ident (0 if none)
+	Discarded         []ChangesetID `json:"discarded,omitempty"`
+	DiscardedWrites   []WriteID     `json:"discardedWrites,omitempty"`
+	RecoveredAs       ChangesetID   `json:"recoveredAs,omitzero"`
+	RecoveryTimestamp int64         `json:"recoveryTimestamp,omitempty"`
+}
+
+// ResetCheck is what the client-reset oracle needs of one client reset, in
+// the plain model, recorded by the World for every Reset (same Client,
+// Realm and Call):
+//   - Mode: the configured mode; Code: the error's code; NoRecovery: the
+//     error's action was "client reset without recovery" (recovery disabled
+//     on the server, or a schema change);
+//   - Pending: the mode of the "reset in progress" record pending in the
+//     replica when the reset was asked for ("" none; else ModeDiscard or
+//     ModeRecover: the mode that reset attempted);
+//   - Outcome: what the replica did;
+//   - Fresh: the fresh copy's state once downloaded (nil if none was);
+//   - Unsynced: the local changesets past the acknowledged upload cursor,
+//     in order, in their original form;
+//   - Before: the replica's state when the reset began (after Unsynced);
+//     After: its state when the reset ended;
+//   - Backup (manual outcome): the backup copy handed to the handler.
+type ResetCheck struct {
+	Client     string           `json:"client"`
+	Realm      string           `json:"realm"`
+	Call       int64            `json:"call"`
+	Mode       ResetMode        `json:"mode"`
+	Code       Code             `json:"code"`
+	NoRecovery bool             `json:"noRecovery,omitempty"`
+	Pending    ResetMode        `json:"pending,omitempty"`
+	Outcome    ResetOutcome     `json:"outcome"`
+	Fresh      *PlainState      `json:"fresh,omitempty"`
+	Unsynced   []PlainChangeset `json:"unsynced,omitempty"`
+	Before     PlainState       `json:"before"`
+	After      PlainState       `json:"after"`
+	Backup     *BackupCopy      `json:"backup,omitempty"`
+}
+
+// BackupCopy is a manual reset's backup copy, read back from its file: its
+// state, and the ids of the local changesets its history holds past its
+// acknowledged upload cursor.
+type BackupCopy struct {
+	State    PlainState    `json:"state"`
+	Unsynced []ChangesetID `json:"unsynced"`
+}
+
+// Revert is a compensating write reported to a client (ERROR
+// CompensatingWrite, At when it arrived): the server reverted what
+// changeset Changeset did to Object.
+type Revert struct {
+	Client    string      `json:"client"`
+	Realm     string      `json:"realm"`
+	Changeset ChangesetID `json:"changeset"`
+	Object    string      `json:"object"`
+	At        int64       `json:"at"`
 }
 
 // Fault is one injected fault. Realm is empty for a fault that is not about
@@ -315,6 +450,16 @@ type Convergence struct {
 	Deadline int64         `json:"deadline"`
 	Servers  []ServerState `json:"servers"`
 	Replicas []Replica     `json:"replicas"`
+	Final    []FinalState  `json:"final,omitempty"`
+}
+
+// FinalState is a realm's final state on the server, in the plain model,
+// recorded with the Convergence (write accounting judges writes against
+// it): every object with every scalar property (null included) and every
+// non-empty list, as stored.
+type FinalState struct {
+	Realm string `json:"realm"`
+	PlainState
 }
 
 // ServerState is a realm's final state on the server.
@@ -348,6 +493,8 @@ type History struct {
 	WaitUploads   []WaitUpload   `json:"waitUploads,omitempty"`
 	WaitDownloads []WaitDownload `json:"waitDownloads,omitempty"`
 	Resets        []Reset        `json:"resets,omitempty"`
+	ResetChecks   []ResetCheck   `json:"resetChecks,omitempty"`
+	Reverts       []Revert       `json:"reverts,omitempty"`
 	Faults        []Fault        `json:"faults,omitempty"`
 	Convergence   *Convergence   `json:"convergence,omitempty"`
 }
@@ -399,6 +546,12 @@ func (h *History) ByRealm() []RealmHistory {
 	for _, x := range h.Resets {
 		add(x.Realm)
 	}
+	for _, x := range h.ResetChecks {
+		add(x.Realm)
+	}
+	for _, x := range h.Reverts {
+		add(x.Realm)
+	}
 	for _, x := range h.Faults {
 		if x.Realm != "" {
 			add(x.Realm)
@@ -409,6 +562,9 @@ func (h *History) ByRealm() []RealmHistory {
 			add(x.Realm)
 		}
 		for _, x := range c.Replicas {
+			add(x.Realm)
+		}
+		for _, x := range c.Final {
 			add(x.Realm)
 		}
 	}
@@ -433,6 +589,8 @@ func (h *History) realm(name string) *History {
 		WaitUploads:   filter(h.WaitUploads, func(x WaitUpload) bool { return x.Realm == name }),
 		WaitDownloads: filter(h.WaitDownloads, func(x WaitDownload) bool { return x.Realm == name }),
 		Resets:        filter(h.Resets, func(x Reset) bool { return x.Realm == name }),
+		ResetChecks:   filter(h.ResetChecks, func(x ResetCheck) bool { return x.Realm == name }),
+		Reverts:       filter(h.Reverts, func(x Revert) bool { return x.Realm == name }),
 		Faults:        filter(h.Faults, func(x Fault) bool { return x.Realm == name || x.Realm == "" }),
 	}
 	if c := h.Convergence; c != nil {
@@ -441,6 +599,7 @@ func (h *History) realm(name string) *History {
 			Deadline: c.Deadline,
 			Servers:  filter(c.Servers, func(x ServerState) bool { return x.Realm == name }),
 			Replicas: filter(c.Replicas, func(x Replica) bool { return x.Realm == name }),
+			Final:    filter(c.Final, func(x FinalState) bool { return x.Realm == name }),
 		}
 	}
 	return r
@@ -553,8 +712,44 @@ func (h *History) Validate() error {
 	for i, w := range h.WaitDownloads {
 		interval("wait download", i, w.Call, w.Return)
 	}
+	ids := map[WriteID]bool{}
+	for i, w := range h.Writes {
+		interval("write", i, w.Call, w.Return)
+		switch {
+		case w.Client == "" || w.Realm == "":
+			bad("write %d: no client or realm", i)
+		case w.Changeset.Version == 0:
+			bad("write %d: no changeset", i)
+		case ids[w.ID]:
+			bad("write %d: id %d taken twice", i, w.ID)
+		}
+		ids[w.ID] = true
+		for _, f := range w.Fields {
+			if !f.Op.valid() || f.Object == "" {
+				bad("write %d: effect %q on object %q", i, f.Op, f.Object)
+				break
+			}
+		}
+	}
+	for i, r := range h.Reads {
+		interval("read", i, r.Call, r.Return)
+		if r.Client == "" || r.Realm == "" || r.Object == "" {
+			bad("read %d: no client, realm or object", i)
+		}
+	}
 	for i, r := range h.Resets {
 		interval("reset", i, r.Call, r.Return)
+		if !r.Mode.valid() || !r.Outcome.valid() {
+			bad("reset %d: mode %q, outcome %q", i, r.Mode, r.Outcome)
+		}
+	}
+	for i, r := range h.ResetChecks {
+		if r.Client == "" || r.Realm == "" {
+			bad("reset check %d: no client or realm", i)
+		}
+		if !r.Mode.valid() || !r.Outcome.valid() || (r.Pending != "" && r.Pending != ModeDiscard && r.Pending != ModeRecover) {
+			bad("reset check %d: mode %q, outcome %q, pending %q", i, r.Mode, r.Outcome, r.Pending)
+		}
 	}
 	if c := h.Convergence; c != nil && c.Deadline < c.HealAt {
 		bad("convergence: deadline %d before heal %d", c.Deadline, c.HealAt)

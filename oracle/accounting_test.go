@@ -1,0 +1,309 @@
+package oracle
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestWriteAccounting(t *testing.T) {
+	title := func(s string) fields { return fields{"title": Str(s)} }
+	task := func(f fields, l lists) map[string]PlainObject { return map[string]PlainObject{t1: obj("Task", f, l)} }
+	tests := []struct {
+		name string
+		step func(*hist)
+		want map[WriteID]Bucket
+		why  string // the failure, for a lost write
+	}{
+		{name: "a write whose value is in the final state is visible", want: map[WriteID]Bucket{1: BucketVisible}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, create(t1), set(t1, "title", Str("x")))
+			h.acked("a", 1, 1, 20)
+			h.final(task(title("x"), nil))
+		}},
+		{name: "a concurrent update with a higher discriminant overrides", want: map[WriteID]Bucket{1: BucketOverridden, 2: BucketVisible}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, set(t1, "title", Str("x")))
+			h.write(2, "b", id(2, 1), 20, 11, set(t1, "title", Str("y")))
+			h.acked("a", 1, 1, 20)
+			h.acked("b", 2, 1, 21)
+			h.final(task(title("y"), nil))
+		}},
+		{name: "equal timestamps: the lower file ident cannot override", want: map[WriteID]Bucket{1: BucketLost, 2: BucketVisible}, why: "write 1 of a (changeset 2:1)", step: func(h *hist) {
+			h.write(1, "a", id(2, 1), 10, 10, set(t1, "title", Str("x")))
+			h.write(2, "b", id(1, 1), 10, 11, set(t1, "title", Str("y")))
+			h.acked("a", 2, 1, 20)
+			h.acked("b", 1, 1, 21)
+			h.final(task(title("y"), nil))
+		}},
+		{name: "a value gone with no write that may win over it is lost", why: `set Task[1].title = "x", the final state has "z"`, want: map[WriteID]Bucket{1: BucketLost}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, set(t1, "title", Str("x")))
+			h.acked("a", 1, 1, 20)
+			h.final(task(title("z"), nil))
+		}},
+		{name: "a concurrent update with a lower discriminant cannot override", why: "write 1 of a (changeset 1:1) is lost", want: map[WriteID]Bucket{1: BucketLost, 2: BucketVisible}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 20, 10, set(t1, "title", Str("x")))
+			h.write(2, "b", id(2, 1), 10, 11, set(t1, "title", Str("y")))
+			h.acked("a", 1, 1, 20)
+			h.acked("b", 2, 1, 21)
+			h.final(task(title("y"), nil))
+		}},
+		{name: "an update made on top of another overrides it whatever its timestamp", want: map[WriteID]Bucket{1: BucketOverridden, 2: BucketVisible}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 20, 10, set(t1, "title", Str("x")))
+			h.acked("a", 1, 1, 20)
+			h.received("b", 2, 30, id(1, 1))
+			h.write(2, "b", id(2, 1), 5, 40, set(t1, "title", Str("y"))) // b's clock stepped back
+			h.acked("b", 2, 1, 50)
+			h.final(task(title("y"), nil))
+		}},
+		{name: "a client's own later update overrides its earlier one", want: map[WriteID]Bucket{1: BucketOverridden, 2: BucketVisible}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 20, 10, set(t1, "title", Str("x")))
+			h.write(2, "a", id(1, 2), 5, 20, set(t1, "title", Str("y")))
+			h.acked("a", 1, 2, 30)
+			h.final(task(title("y"), nil))
+		}},
+		{name: "a non-default update beats a concurrent default one regardless of time", want: map[WriteID]Bucket{1: BucketVisible, 2: BucketOverridden}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 5, 10, set(t1, "title", Str("x")))
+			h.write(2, "b", id(2, 1), 50, 11, setDefault(t1, "title", Str("untitled")))
+			h.acked("a", 1, 1, 20)
+			h.acked("b", 2, 1, 21)
+			h.final(task(title("x"), nil))
+		}},
+		{name: "a concurrent default update cannot override a non-default one", why: `set Task[1].title = "x"`, want: map[WriteID]Bucket{1: BucketLost, 2: BucketVisible}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 5, 10, set(t1, "title", Str("x")))
+			h.write(2, "b", id(2, 1), 50, 11, setDefault(t1, "title", Str("untitled")))
+			h.acked("a", 1, 1, 20)
+			h.acked("b", 2, 1, 21)
+			h.final(task(title("untitled"), nil))
+		}},
+		{name: "a concurrent counter add explains a changed value", want: map[WriteID]Bucket{1: BucketOverridden, 2: BucketVisible}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 5, 10, set(t1, "done", Int(3)))
+			h.write(2, "b", id(2, 1), 50, 11, add(t1, "done", 2))
+			h.acked("a", 1, 1, 20)
+			h.acked("b", 2, 1, 21)
+			h.final(task(fields{"done": Int(5)}, nil))
+		}},
+		{name: "an update of an object erased concurrently is deleted by the rule", want: map[WriteID]Bucket{1: BucketDeleted, 2: BucketVisible}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, set(t1, "title", Str("x")))
+			h.write(2, "b", id(2, 1), 5, 11, erase(t1))
+			h.acked("a", 1, 1, 20)
+			h.acked("b", 2, 1, 21)
+			h.final(nil)
+		}},
+		{name: "an update of an object missing with no erase is lost", why: "Task[1] is not in the final state and nothing erased it", want: map[WriteID]Bucket{1: BucketLost}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, set(t1, "title", Str("x")))
+			h.acked("a", 1, 1, 20)
+			h.final(nil)
+		}},
+		{name: "an erase made before the update does not explain it", why: "nothing erased it", want: map[WriteID]Bucket{1: BucketVisible, 2: BucketLost}, step: func(h *hist) {
+			h.write(1, "b", id(2, 1), 5, 5, erase(t1))
+			h.acked("b", 2, 1, 6)
+			h.received("a", 1, 7, id(2, 1))
+			h.write(2, "a", id(1, 1), 10, 10, create(t1), set(t1, "title", Str("x")))
+			h.acked("a", 1, 1, 20)
+			h.final(nil)
+		}},
+		{name: "a link to an object erased concurrently reads null: deleted", want: map[WriteID]Bucket{1: BucketDeleted, 2: BucketVisible}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, set(t1, "owner", Link(p1)))
+			h.write(2, "b", id(2, 1), 5, 11, erase(p1))
+			h.acked("a", 1, 1, 20)
+			h.acked("b", 2, 1, 21)
+			h.final(map[string]PlainObject{t1: obj("Task", fields{"owner": Link(p1)}, nil)}) // dangling
+		}},
+		{name: "a created object in the final state is visible", want: map[WriteID]Bucket{1: BucketVisible}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, create(p1))
+			h.acked("a", 1, 1, 20)
+			h.final(map[string]PlainObject{p1: obj("Person", nil, nil)})
+		}},
+		{name: "a created object missing with no erase is lost", why: `created Person["p1"], which is not in the final state`, want: map[WriteID]Bucket{1: BucketLost}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, create(p1))
+			h.acked("a", 1, 1, 20)
+			h.final(nil)
+		}},
+		{name: "an erase undone by a create made on top of it is overridden", want: map[WriteID]Bucket{1: BucketOverridden, 2: BucketVisible}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, erase(p1))
+			h.acked("a", 1, 1, 20)
+			h.received("b", 2, 25, id(1, 1))
+			h.write(2, "b", id(2, 1), 5, 30, create(p1))
+			h.acked("b", 2, 1, 40)
+			h.final(map[string]PlainObject{p1: obj("Person", nil, nil)})
+		}},
+		{name: "an erased object still there with no later create is lost: erase wins over a concurrent create", why: `erased Person["p1"], which is in the final state`, want: map[WriteID]Bucket{1: BucketLost, 2: BucketVisible}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, erase(p1))
+			h.write(2, "b", id(2, 1), 50, 11, create(p1))
+			h.acked("a", 1, 1, 20)
+			h.acked("b", 2, 1, 21)
+			h.final(map[string]PlainObject{p1: obj("Person", nil, nil)})
+		}},
+		{name: "a list insert in the final list is visible", want: map[WriteID]Bucket{1: BucketVisible}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, insert(t1, "tags", Str("red")))
+			h.acked("a", 1, 1, 20)
+			h.final(task(nil, lists{"tags": {Str("blue"), Str("red")}}))
+		}},
+		{name: "a list insert removed by a concurrent list erase is overridden", want: map[WriteID]Bucket{1: BucketOverridden, 2: BucketVisible}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, insert(t1, "tags", Str("red")))
+			h.write(2, "b", id(2, 1), 5, 11, eraseElement(t1, "tags"))
+			h.acked("a", 1, 1, 20)
+			h.acked("b", 2, 1, 21)
+			h.final(task(nil, nil))
+		}},
+		{name: "a list insert missing from the final list is lost", why: `inserted "red" into Task[1].tags, the final list is ["blue"]`, want: map[WriteID]Bucket{1: BucketLost}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, insert(t1, "tags", Str("red")))
+			h.acked("a", 1, 1, 20)
+			h.final(task(nil, lists{"tags": {Str("blue")}}))
+		}},
+		{name: "a write of only counter adds that reached the server is visible", want: map[WriteID]Bucket{1: BucketVisible}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, add(t1, "done", 1))
+			h.acked("a", 1, 1, 20)
+			h.final(task(fields{"done": Int(1)}, nil))
+		}},
+		{name: "a write of only counter adds that never reached the server is lost", why: "its changeset 1:1 never reached the server", want: map[WriteID]Bucket{1: BucketLost}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, add(t1, "done", 1))
+			h.final(task(nil, nil))
+		}},
+		{name: "a write a discarding reset reported is discarded", want: map[WriteID]Bucket{1: BucketDiscarded}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, set(t1, "title", Str("x")))
+			h.reset(Reset{Client: "a", Mode: ModeDiscard, Outcome: ResetDiscarded, Call: 50, Return: 60, OldFile: 1, NewFile: 3,
+				Discarded: ids(1, 1), DiscardedWrites: []WriteID{1}})
+			h.final(task(nil, nil))
+		}},
+		{name: "an unsynced write a discarding reset did not report is lost", why: "it was unsynced when the reset at 50 discarded local changes, which did not report it", want: map[WriteID]Bucket{1: BucketLost}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, set(t1, "title", Str("x")))
+			h.reset(Reset{Client: "a", Mode: ModeDiscard, Outcome: ResetDiscarded, Call: 50, Return: 60, OldFile: 1, NewFile: 3})
+			h.final(task(nil, nil))
+		}},
+		{name: "a synced write survives a discarding reset", want: map[WriteID]Bucket{1: BucketVisible}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, set(t1, "title", Str("x")))
+			h.acked("a", 1, 1, 20)
+			h.reset(Reset{Client: "a", Mode: ModeDiscard, Outcome: ResetDiscarded, Call: 50, Return: 60, OldFile: 1, NewFile: 3})
+			h.final(task(title("x"), nil))
+		}},
+		{name: "an acknowledged write a restore removed is rolled back", want: map[WriteID]Bucket{1: BucketRolledBack}, step: func(h *hist) {
+			h.Backups = append(h.Backups, Backup{Realm: testRealm, ID: 1, At: 5})
+			h.write(1, "a", id(1, 1), 10, 10, set(t1, "title", Str("x")))
+			h.acked("a", 1, 1, 20)
+			h.Restores = append(h.Restores, Restore{Realm: testRealm, Backup: 1, Salt: salt2, At: 30, RolledBack: ids(1, 1)})
+			h.reset(Reset{Client: "a", Mode: ModeRecover, Outcome: ResetRecovered, Call: 40, Return: 50, OldFile: 1, NewFile: 3})
+			h.final(task(nil, nil))
+		}},
+		{name: "a write lost by a restore that the backup held is lost", why: "write 1 of a", want: map[WriteID]Bucket{1: BucketLost}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, set(t1, "title", Str("x")))
+			h.acked("a", 1, 1, 20)
+			h.Backups = append(h.Backups, Backup{Realm: testRealm, ID: 1, At: 25})
+			h.Restores = append(h.Restores, Restore{Realm: testRealm, Backup: 1, Salt: salt2, At: 30})
+			h.final(task(nil, nil))
+		}},
+		{name: "an unsynced write a reset recovered wins over what the fresh copy had", want: map[WriteID]Bucket{1: BucketVisible, 2: BucketOverridden}, step: func(h *hist) {
+			recovered(h)
+			h.final(task(title("x"), nil))
+		}},
+		{name: "an unsynced write a reset failed to recover is lost", why: "write 1 of a (changeset 1:1, recovered as 3:1) is lost", want: map[WriteID]Bucket{1: BucketLost, 2: BucketVisible}, step: func(h *hist) {
+			recovered(h)
+			h.final(task(title("y"), nil))
+		}},
+		{name: "an unsynced write at a manual reset is preserved in the backup copy", want: map[WriteID]Bucket{1: BucketPreserved, 2: BucketVisible}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, set(t1, "title", Str("x")))
+			h.write(2, "b", id(2, 1), 10, 10, create(t2))
+			h.acked("b", 2, 1, 20)
+			h.reset(Reset{Client: "a", Mode: ModeManual, Outcome: ResetManual, Call: 50, Return: 60, OldFile: 1})
+			h.final(map[string]PlainObject{t2: obj("Task", nil, nil)})
+		}},
+		{name: "a write a compensating write reverted is reverted", want: map[WriteID]Bucket{1: BucketReverted}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, set(t1, "title", Str("x")))
+			h.acked("a", 1, 1, 20)
+			h.Reverts = append(h.Reverts, Revert{Client: "a", Realm: testRealm, Changeset: id(1, 1), Object: t1, At: 20})
+			h.final(task(nil, nil))
+		}},
+		{name: "a write half visible, half overridden is overridden", want: map[WriteID]Bucket{1: BucketOverridden, 2: BucketVisible}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, set(t1, "title", Str("x")), insert(t1, "tags", Str("red")))
+			h.write(2, "b", id(2, 1), 20, 11, set(t1, "title", Str("y")))
+			h.acked("a", 1, 1, 20)
+			h.acked("b", 2, 1, 21)
+			h.final(task(title("y"), lists{"tags": {Str("red")}}))
+		}},
+		{name: "a property the final schema no longer has: deleted", want: map[WriteID]Bucket{1: BucketDeleted}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, set(t1, "rank", Int(3)))
+			h.acked("a", 1, 1, 20)
+			h.final(task(nil, nil))
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := build(tt.step)
+			require.NoError(t, h.Validate())
+			res := CheckAccounting(h)
+			require.Equal(t, tt.want, res.Writes)
+			require.Equal(t, 1, res.Judged)
+			if tt.why == "" {
+				require.True(t, res.Pass, "%v", res.Failures)
+				return
+			}
+			require.False(t, res.Pass)
+			require.Len(t, res.Failures, 1)
+			require.Contains(t, res.Failures[0], tt.why)
+		})
+	}
+}
+
+// recovered: a's write 1 (title x, timestamp 10) is unsynced when b's
+// concurrent write 2 (title y, timestamp 50) is synced; a resets at 100,
+// its fresh copy (file 3) holds 2:1, and the recovery uploads 3:1.
+func recovered(h *hist) {
+	h.write(1, "a", id(1, 1), 10, 10, set(t1, "title", Str("x")))
+	h.write(2, "b", id(2, 1), 50, 11, set(t1, "title", Str("y")))
+	h.acked("b", 2, 1, 21)
+	h.received("a", 3, 90, id(2, 1))
+	h.reset(Reset{Client: "a", Mode: ModeRecover, Outcome: ResetRecovered, Call: 80, Return: 100, OldFile: 1, NewFile: 3,
+		RecoveredAs: id(3, 1), RecoveryTimestamp: 100})
+	h.acked("a", 3, 1, 110)
+}
+
+func TestWriteAccountingSkipsRealmsWithoutAFinalState(t *testing.T) {
+	h := build(func(h *hist) { h.write(1, "a", id(1, 1), 10, 10, set(t1, "title", Str("x"))) })
+	res := CheckAccounting(h)
+	require.True(t, res.Pass)
+	require.Zero(t, res.Judged)
+	rep, err := Check(h, Options{})
+	require.NoError(t, err)
+	v, _ := rep.Verdict(OracleAccounting)
+	require.True(t, v.Skipped)
+	require.Nil(t, rep.Accounting)
+}
+
+// Check runs the three new oracles, reports their failures under their
+// names and counts the writes per bucket; they are skipped when nothing
+// was recorded for them.
+func TestCheckRunsAccountingSessionsAndResets(t *testing.T) {
+	rep, err := Check(build(basic), Options{})
+	require.NoError(t, err)
+	for _, o := range []Oracle{OracleAccounting, OracleSessions, OracleResets} {
+		v, ok := rep.Verdict(o)
+		require.True(t, ok, o)
+		require.True(t, v.Pass && v.Skipped, "%s: %+v", o, v)
+	}
+	h := build(func(h *hist) {
+		h.write(1, "a", id(1, 1), 10, 10, set(t1, "title", Str("x")))
+		h.write(2, "a", id(1, 2), 11, 11, set(t1, "done", Int(4)))
+		h.acked("a", 1, 2, 20)
+		h.Reads = append(h.Reads, Read{Client: "a", Realm: testRealm, Object: t1, Field: "title", Value: `"old"`, Call: 30, Return: 30})
+		h.ResetChecks = append(h.ResetChecks, ResetCheck{Client: "a", Realm: testRealm, Call: 40, Mode: ModeManual,
+			Outcome: ResetDiscarded, Before: state(nil), After: state(nil)})
+		h.final(map[string]PlainObject{t1: obj("Task", fields{"done": Int(4)}, nil)})
+	})
+	rep, err = Check(h, Options{})
+	require.NoError(t, err)
+	for o, why := range map[Oracle]string{
+		OracleAccounting: `set Task[1].title = "x"`,
+		OracleSessions:   "read-your-writes",
+		OracleResets:     "outcome discarded, want manual: the mode is manual",
+	} {
+		v, _ := rep.Verdict(o)
+		require.False(t, v.Pass || v.Skipped, o)
+		require.Len(t, v.Failures, 1, o)
+		require.Contains(t, v.Failures[0], why, o)
+	}
+	require.Equal(t, map[Bucket]int{BucketLost: 1, BucketVisible: 1}, rep.Accounting.Buckets)
+	b, err := json.Marshal(rep)
+	require.NoError(t, err)
+	require.Contains(t, string(b), `"Buckets":{"lost":1,"visible":1}`)
+	require.NotContains(t, string(b), `"Writes"`)
+}

@@ -1,0 +1,311 @@
+package oracle
+
+import (
+	"cmp"
+	"slices"
+)
+
+// The lineage of writes, shared by the write-accounting and
+// session-guarantees oracles: which changeset carries each write's effects
+// (its own, then the recovery changeset of every reset that replayed it
+// while unsynced), what each client had integrated when, and so which
+// effects can have overridden which.
+
+// incarnation is one changeset carrying a write's effects.
+type incarnation struct {
+	write *Write
+	id    ChangesetID // zero: a recovery that made no changeset
+	ts    int64       // with file, the discriminant
+	file  uint64
+	maker string // the client whose replica made it
+	seen  int64  // it was made on top of what the maker had integrated by then
+	made  int64  // from then on it is in the maker's replica
+}
+
+// fate is what became of a write at its client's resets.
+type fate struct {
+	incs []*incarnation // the first is the write's own changeset; the last carries it now
+	// end: BucketDiscarded (a reset discarded it and said so) or
+	// BucketPreserved (unsynced at a manual reset), else "".
+	end Bucket
+	// unreported: a discarding reset dropped it unsynced without reporting it.
+	unreported *Reset
+}
+
+func (f *fate) last() *incarnation { return f.incs[len(f.incs)-1] }
+
+// ack is an acknowledged upload cursor a client received for a file.
+type ack struct {
+	at    int64
+	file  uint64
+	acked uint64
+}
+
+// lineage is the analysis of one realm's history.
+type lineage struct {
+	h        *History
+	writes   []*Write // by Call
+	fates    map[WriteID]*fate
+	received map[string]map[ChangesetID][]int64 // client → changeset → times received, ascending
+	snaps    map[string][]int64                 // client → times a server-made changeset (origin 0) arrived
+	evidence map[ChangesetID]int64              // changeset → latest time anyone received it
+	acks     map[string][]ack                   // client → acknowledgements, by time
+	resets   map[string][]*Reset                // client → resets, by Call
+	reverts  map[ChangesetID]map[string][]int64 // changeset → object → times reported
+	restores []Restore                          // by At
+	rolled   map[ChangesetID][]int64            // changeset → times a restore rolled it back
+	byObject map[string][]effectRef             // object → every effect on it, of every incarnation
+	reaches  map[*incarnation]bool              // reached, memoised
+}
+
+// effectRef is effect i of an incarnation's write.
+type effectRef struct {
+	inc *incarnation
+	i   int
+}
+
+func (e effectRef) fv() *FieldValue { return &e.inc.write.Fields[e.i] }
+
+func newLineage(h *History) *lineage {
+	l := &lineage{h: h, fates: map[WriteID]*fate{}, received: map[string]map[ChangesetID][]int64{},
+		snaps: map[string][]int64{}, evidence: map[ChangesetID]int64{}, acks: map[string][]ack{},
+		resets: map[string][]*Reset{}, reverts: map[ChangesetID]map[string][]int64{},
+		rolled: map[ChangesetID][]int64{}, byObject: map[string][]effectRef{}, reaches: map[*incarnation]bool{}}
+	receive := func(client string, id ChangesetID, at int64) {
+		if id.File == 0 {
+			l.snaps[client] = append(l.snaps[client], at)
+			return
+		}
+		if l.received[client] == nil {
+			l.received[client] = map[ChangesetID][]int64{}
+		}
+		l.received[client][id] = append(l.received[client][id], at)
+		l.evidence[id] = max(l.evidence[id], at)
+	}
+	for i := range h.Downloads {
+		d := &h.Downloads[i]
+		if d.Outcome != OutcomeOK {
+			continue
+		}
+		for _, e := range d.Entries {
+			receive(d.Client, e.ID, d.Return)
+		}
+		l.acks[d.Client] = append(l.acks[d.Client], ack{at: d.Return, file: d.File, acked: d.Acked})
+	}
+	for i := range h.Uploads {
+		if u := &h.Uploads[i]; u.Outcome == OutcomeOK {
+			l.acks[u.Client] = append(l.acks[u.Client], ack{at: u.Return, file: u.File, acked: u.Acked})
+		}
+	}
+	for _, w := range h.WaitDownloads {
+		if w.Outcome == WaitCompleted {
+			for _, id := range w.Integrated {
+				receive(w.Client, id, w.Return)
+			}
+		}
+	}
+	for _, m := range l.received {
+		for _, ts := range m {
+			slices.Sort(ts)
+		}
+	}
+	for c := range l.snaps {
+		slices.Sort(l.snaps[c])
+	}
+	for c := range l.acks {
+		slices.SortStableFunc(l.acks[c], func(a, b ack) int { return cmp.Compare(a.at, b.at) })
+	}
+	for i := range h.Resets {
+		r := &h.Resets[i]
+		l.resets[r.Client] = append(l.resets[r.Client], r)
+	}
+	for c := range l.resets {
+		slices.SortStableFunc(l.resets[c], func(a, b *Reset) int { return cmp.Compare(a.Call, b.Call) })
+	}
+	for _, r := range h.Reverts {
+		if l.reverts[r.Changeset] == nil {
+			l.reverts[r.Changeset] = map[string][]int64{}
+		}
+		l.reverts[r.Changeset][r.Object] = append(l.reverts[r.Changeset][r.Object], r.At)
+	}
+	l.restores = slices.Clone(h.Restores)
+	slices.SortStableFunc(l.restores, func(a, b Restore) int { return cmp.Compare(a.At, b.At) })
+	for _, r := range l.restores {
+		for _, id := range r.RolledBack {
+			l.rolled[id] = append(l.rolled[id], r.At)
+		}
+	}
+	for i := range h.Writes {
+		l.writes = append(l.writes, &h.Writes[i])
+	}
+	slices.SortStableFunc(l.writes, func(a, b *Write) int { return cmp.Compare(a.Call, b.Call) })
+	l.follow()
+	for _, w := range l.writes {
+		for _, inc := range l.fates[w.ID].incs {
+			for i, f := range w.Fields {
+				l.byObject[f.Object] = append(l.byObject[f.Object], effectRef{inc, i})
+			}
+		}
+	}
+	return l
+}
+
+// follow walks every client's writes through its resets: a write still
+// unsynced at a reset (its carrier not acknowledged before the reset
+// began) is discarded, carried on by the recovery changeset, or preserved
+// in a manual reset's backup copy.
+func (l *lineage) follow() {
+	byClient := map[string][]*Write{}
+	for _, w := range l.writes {
+		l.fates[w.ID] = &fate{incs: []*incarnation{{write: w, id: w.Changeset, ts: w.Timestamp, file: w.Changeset.File,
+			maker: w.Client, seen: w.Call, made: w.Return}}}
+		byClient[w.Client] = append(byClient[w.Client], w)
+	}
+	for client, ws := range byClient {
+		next := 0 // the first write not yet made before the current reset
+		var live []*Write
+		segment := int64(0) // since the replica last took a new file
+		for _, r := range l.resets[client] {
+			for ; next < len(ws) && ws[next].Return <= r.Call; next++ {
+				live = append(live, ws[next])
+			}
+			acked := map[uint64]uint64{} // file → highest version acknowledged in this segment
+			for _, a := range l.acks[client] {
+				if a.at >= segment && a.at <= r.Call {
+					acked[a.file] = max(acked[a.file], a.acked)
+				}
+			}
+			// A write found synced is settled: no later reset touches it.
+			var kept []*Write
+			for _, w := range live {
+				f := l.fates[w.ID]
+				inc := f.last()
+				unsynced := !inc.id.IsZero() && inc.id.Version > acked[inc.file]
+				switch {
+				case r.Outcome == ResetDiscarded && slices.Contains(r.DiscardedWrites, w.ID):
+					f.end = BucketDiscarded
+				case !unsynced:
+				case r.Outcome == ResetDiscarded:
+					f.unreported = r
+				case r.Outcome == ResetManual:
+					f.end = BucketPreserved
+				case r.Outcome == ResetRecovered:
+					f.incs = append(f.incs, &incarnation{write: w, id: r.RecoveredAs, ts: r.RecoveryTimestamp,
+						file: cmp.Or(r.RecoveredAs.File, r.NewFile), maker: client, seen: r.Return, made: r.Return})
+					kept = append(kept, w)
+				default: // failed: still unsynced
+					kept = append(kept, w)
+				}
+			}
+			live = kept
+			if r.Outcome == ResetRecovered || r.Outcome == ResetDiscarded {
+				segment = r.Return
+			}
+		}
+	}
+}
+
+// IsZero reports whether id names no changeset.
+func (id ChangesetID) IsZero() bool { return id == ChangesetID{} }
+
+// surely reports whether client had certainly integrated inc by time t: it
+// made it, or received it.
+func (l *lineage) surely(client string, inc *incarnation, t int64) bool {
+	if inc.maker == client && inc.made <= t {
+		return true
+	}
+	if inc.id.IsZero() {
+		return false
+	}
+	times := l.received[client][inc.id]
+	i, _ := slices.BinarySearch(times, inc.made)
+	return i < len(times) && times[i] <= t
+}
+
+// maybe reports whether client may have integrated inc by time t: surely,
+// or through a server-made changeset (a snapshot of the state, origin file
+// 0) that arrived after inc was made.
+func (l *lineage) maybe(client string, inc *incarnation, t int64) bool {
+	if l.surely(client, inc, t) {
+		return true
+	}
+	snaps := l.snaps[client]
+	i, _ := slices.BinarySearch(snaps, inc.made)
+	return i < len(snaps) && snaps[i] <= t
+}
+
+// surelyAfter reports whether b was certainly made on top of a; maybeAfter
+// whether it may have been.
+func (l *lineage) surelyAfter(b, a *incarnation) bool { return l.surely(b.maker, a, b.seen) }
+func (l *lineage) maybeAfter(b, a *incarnation) bool  { return l.maybe(b.maker, a, b.seen) }
+
+// outranks reports whether b's update wins over a's when they are
+// concurrent: a non-default update beats a default one, then the higher
+// discriminant wins.
+func outranks(b *incarnation, bDefault bool, a *incarnation, aDefault bool) bool {
+	if aDefault != bDefault {
+		return aDefault
+	}
+	if b.ts != a.ts {
+		return b.ts > a.ts
+	}
+	return b.file > a.file
+}
+
+// mayBeat reports whether update b may have overridden update a: made on
+// top of it, or concurrent and outranking it. It over-approximates (the
+// accounting's and read-your-writes' explanations); surelyBeats
+// under-approximates (monotonic reads' violations).
+func (l *lineage) mayBeat(b *FieldValue, bi *incarnation, a *FieldValue, ai *incarnation) bool {
+	if l.maybeAfter(bi, ai) {
+		return true
+	}
+	return !l.surelyAfter(ai, bi) && outranks(bi, b.Default, ai, a.Default)
+}
+
+func (l *lineage) surelyBeats(b *FieldValue, bi *incarnation, a *FieldValue, ai *incarnation) bool {
+	if l.surelyAfter(bi, ai) {
+		return true
+	}
+	return !l.maybeAfter(ai, bi) && outranks(bi, b.Default, ai, a.Default)
+}
+
+// reached reports whether inc may have reached the server: acknowledged
+// to its maker, or received by some client, after it was made.
+func (l *lineage) reached(inc *incarnation) bool {
+	if r, ok := l.reaches[inc]; ok {
+		return r
+	}
+	r := !inc.id.IsZero() && (l.evidence[inc.id] >= inc.made || l.acknowledged(inc))
+	l.reaches[inc] = r
+	return r
+}
+
+// acknowledged reports whether the server acknowledged inc to its maker.
+func (l *lineage) acknowledged(inc *incarnation) bool {
+	if inc.id.IsZero() {
+		return false
+	}
+	acks := l.acks[inc.maker]
+	i, _ := slices.BinarySearchFunc(acks, inc.made, func(a ack, t int64) int { return cmp.Compare(a.at, t) })
+	for _, a := range acks[i:] {
+		if a.file == inc.file && a.acked >= inc.id.Version {
+			return true
+		}
+	}
+	return false
+}
+
+// reverted reports whether a compensating write reverted what inc did to
+// object, reported by time t.
+func (l *lineage) reverted(inc *incarnation, object string, t int64) bool {
+	if inc.id.IsZero() {
+		return false
+	}
+	for _, at := range l.reverts[inc.id][object] {
+		if at >= inc.made && at <= t {
+			return true
+		}
+	}
+	return false
+}

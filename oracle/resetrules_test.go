@@ -1,0 +1,332 @@
+package oracle
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// Instructions of the plain model.
+func in(op InstrOp, object, field string) PlainInstruction {
+	class, _, _ := strings.Cut(object, "[")
+	return PlainInstruction{Op: op, Class: class, Object: object, Field: field}
+}
+
+func mk(object string) PlainInstruction  { return in(OpCreateObject, object, "") }
+func del(object string) PlainInstruction { return in(OpEraseObject, object, "") }
+func clr(object, field string) PlainInstruction {
+	return in(OpClear, object, field)
+}
+
+func upd(object, field string, v Value) PlainInstruction {
+	i := in(OpUpdate, object, field)
+	i.Value = v
+	return i
+}
+
+func addInt(object, field string, d int64) PlainInstruction {
+	i := in(OpAddInteger, object, field)
+	i.Delta = d
+	return i
+}
+
+// ins, eraseAt and move take the list's size before them (PriorSize).
+func ins(object, field string, at, prior uint32, v Value) PlainInstruction {
+	i := in(OpArrayInsert, object, field)
+	i.Index, i.PriorSize, i.Value = at, prior, v
+	return i
+}
+
+func setAt(object, field string, at uint32, v Value) PlainInstruction {
+	i := upd(object, field, v)
+	i.Index, i.InList = at, true
+	return i
+}
+
+func eraseAt(object, field string, at, prior uint32) PlainInstruction {
+	i := in(OpArrayErase, object, field)
+	i.Index, i.PriorSize = at, prior
+	return i
+}
+
+func move(object, field string, from, to, prior uint32) PlainInstruction {
+	i := in(OpArrayMove, object, field)
+	i.Index, i.To, i.PriorSize = from, to, prior
+	return i
+}
+
+func cs(version uint64, instrs ...PlainInstruction) PlainChangeset {
+	return PlainChangeset{ID: id(1, version), Timestamp: int64(version), Instructions: instrs}
+}
+
+func strs(ss ...string) []Value {
+	out := make([]Value, len(ss))
+	for i, s := range ss {
+		out[i] = Str(s)
+	}
+	return out
+}
+
+func TestResetReference(t *testing.T) {
+	type objs = map[string]PlainObject
+	task := func(f fields, l lists) PlainObject { return obj("Task", f, l) }
+	person := func() PlainObject { return obj("Person", nil, nil) }
+	tests := []struct {
+		name     string
+		rc       ResetCheck
+		outcome  ResetOutcome
+		why      string
+		expected objs // the state of a recovery or discard
+	}{
+		{name: "rule 1: objects created locally are kept",
+			rc: ResetCheck{Mode: ModeRecover, Fresh: ptr(state(objs{t1: task(nil, nil)})),
+				Before:   state(objs{t1: task(nil, nil), t2: task(fields{"title": Str("new")}, nil)}),
+				Unsynced: []PlainChangeset{cs(1, mk(t2), upd(t2, "title", Str("new")))}},
+			outcome: ResetRecovered, expected: objs{t1: task(nil, nil), t2: task(fields{"title": Str("new")}, nil)}},
+		{name: "rule 1: a local create of an object the server has too keeps the server's values",
+			rc: ResetCheck{Mode: ModeRecover, Fresh: ptr(state(objs{t1: task(fields{"title": Str("server")}, lists{"tags": strs("s")})})),
+				Before:   state(objs{t1: task(nil, nil)}),
+				Unsynced: []PlainChangeset{cs(1, mk(t1))}},
+			outcome: ResetRecovered, expected: objs{t1: task(fields{"title": Str("server")}, lists{"tags": strs("s")})}},
+		{name: "rule 2: an object deleted on the server and updated locally stays deleted",
+			rc: ResetCheck{Mode: ModeRecover, Fresh: ptr(state(nil)),
+				Before:   state(objs{t1: task(fields{"title": Str("local")}, nil)}),
+				Unsynced: []PlainChangeset{cs(1, upd(t1, "title", Str("local")), addInt(t1, "done", 1), ins(t1, "tags", 0, 0, Str("a")))}},
+			outcome: ResetRecovered, expected: objs{}},
+		{name: "rule 3: an object deleted locally is deleted",
+			rc: ResetCheck{Mode: ModeRecover, Fresh: ptr(state(objs{t1: task(fields{"title": Str("server")}, nil), t2: task(nil, nil)})),
+				Before:   state(objs{t2: task(nil, nil)}),
+				Unsynced: []PlainChangeset{cs(1, del(t1))}},
+			outcome: ResetRecovered, expected: objs{t2: task(nil, nil)}},
+		{name: "rule 4: conflicting updates of a field: the client wins",
+			rc: ResetCheck{Mode: ModeRecover, Fresh: ptr(state(objs{t1: task(fields{"title": Str("server"), "done": Int(5)}, nil)})),
+				Before:   state(objs{t1: task(fields{"title": Str("local"), "done": Int(2)}, nil)}),
+				Unsynced: []PlainChangeset{cs(1, upd(t1, "title", Str("local"))), cs(2, addInt(t1, "done", 2))}},
+			outcome: ResetRecovered, expected: objs{t1: task(fields{"title": Str("local"), "done": Int(7)}, nil)}},
+		{name: "rule 5: an append goes to the end of the server's list, an insert at the front to its front, and ops on them are translated",
+			// local [s1 s2]: append l1, insert l0 at 0 → [l0 s1 s2 l1]; set index 3 (l1) to L1.
+			rc: ResetCheck{Mode: ModeRecover, Fresh: ptr(state(objs{t1: task(nil, lists{"tags": strs("s1", "s2", "s3")})})),
+				Before: state(objs{t1: task(nil, lists{"tags": strs("l0", "s1", "s2", "L1")})}),
+				Unsynced: []PlainChangeset{cs(1, ins(t1, "tags", 2, 2, Str("l1")), ins(t1, "tags", 0, 3, Str("l0"))),
+					cs(2, setAt(t1, "tags", 3, Str("L1")))}},
+			outcome: ResetRecovered, expected: objs{t1: task(nil, lists{"tags": strs("l0", "s1", "s2", "s3", "L1")})}},
+		{name: "rule 5: an insert between pre-existing elements goes after as many of the server's own elements",
+			rc: ResetCheck{Mode: ModeRecover, Fresh: ptr(state(objs{t1: task(nil, lists{"tags": strs("s0", "x", "s1", "s2")})})),
+				Before:   state(objs{t1: task(nil, lists{"tags": strs("s0", "s1", "l", "s2")})}),
+				Unsynced: []PlainChangeset{cs(1, ins(t1, "tags", 2, 3, Str("l")))}},
+			outcome: ResetRecovered, expected: objs{t1: task(nil, lists{"tags": strs("s0", "x", "l", "s1", "s2")})}},
+		{name: "rule 5: an insert next to an inserted element stays next to it",
+			rc: ResetCheck{Mode: ModeRecover, Fresh: ptr(state(objs{t1: task(nil, lists{"tags": strs("s1", "s2", "s3")})})),
+				Before:   state(objs{t1: task(nil, lists{"tags": strs("s1", "a", "b", "s2", "s3")})}),
+				Unsynced: []PlainChangeset{cs(1, ins(t1, "tags", 1, 3, Str("a")), ins(t1, "tags", 2, 4, Str("b")))}},
+			outcome: ResetRecovered, expected: objs{t1: task(nil, lists{"tags": strs("s1", "a", "b", "s2", "s3")})}},
+		{name: "rule 5: an insert that pushes an inserted element right stays before it",
+			rc: ResetCheck{Mode: ModeRecover, Fresh: ptr(state(objs{t1: task(nil, lists{"tags": strs("s1", "s2", "s3")})})),
+				Before:   state(objs{t1: task(nil, lists{"tags": strs("s1", "s2", "b", "a")})}),
+				Unsynced: []PlainChangeset{cs(1, ins(t1, "tags", 2, 2, Str("a")), ins(t1, "tags", 2, 3, Str("b")))}},
+			outcome: ResetRecovered, expected: objs{t1: task(nil, lists{"tags": strs("s1", "s2", "s3", "b", "a")})}},
+		{name: "rule 5: a move of an inserted element is translated",
+			rc: ResetCheck{Mode: ModeRecover, Fresh: ptr(state(objs{t1: task(nil, lists{"tags": strs("s1", "s2", "s3")})})),
+				Before:   state(objs{t1: task(nil, lists{"tags": strs("a", "s1", "s2")})}),
+				Unsynced: []PlainChangeset{cs(1, ins(t1, "tags", 2, 2, Str("a")), move(t1, "tags", 2, 0, 3))}},
+			outcome: ResetRecovered, expected: objs{t1: task(nil, lists{"tags": strs("a", "s1", "s2", "s3")})}},
+		{name: "rule 5: an insert past the end of the server's shorter list appends",
+			rc: ResetCheck{Mode: ModeRecover, Fresh: ptr(state(objs{t1: task(nil, lists{"tags": strs("s1")})})),
+				Before:   state(objs{t1: task(nil, lists{"tags": strs("s1", "s2", "s3", "m")})}),
+				Unsynced: []PlainChangeset{cs(1, ins(t1, "tags", 3, 3, Str("l")), eraseAt(t1, "tags", 3, 4), ins(t1, "tags", 3, 3, Str("m")))}},
+			outcome: ResetRecovered, expected: objs{t1: task(nil, lists{"tags": strs("s1", "m")})}},
+		{name: "rule 5: elements downloaded between local changesets are taken as appended",
+			// local [s1 s2]: insert a at 1; then s3 arrives: [s1 a s2 s3]; append b; set a (index 1) to A.
+			rc: ResetCheck{Mode: ModeRecover, Fresh: ptr(state(objs{t1: task(nil, lists{"tags": strs("s1", "s2", "s3")})})),
+				Before:   state(objs{t1: task(nil, lists{"tags": strs("s1", "A", "s2", "s3", "b")})}),
+				Unsynced: []PlainChangeset{cs(1, ins(t1, "tags", 1, 2, Str("a"))), cs(2, ins(t1, "tags", 4, 4, Str("b")), setAt(t1, "tags", 1, Str("A")))}},
+			outcome: ResetRecovered, expected: objs{t1: task(nil, lists{"tags": strs("s1", "A", "s2", "s3", "b")})}},
+		{name: "rule 5: a list that shrank over an inserted element between local changesets is copied",
+			rc: ResetCheck{Mode: ModeRecover, Fresh: ptr(state(objs{t1: task(nil, lists{"tags": strs("s2")})})),
+				Before:   state(objs{t1: task(nil, lists{"tags": strs("b", "a")})}),
+				Unsynced: []PlainChangeset{cs(1, ins(t1, "tags", 1, 1, Str("a"))), cs(2, ins(t1, "tags", 0, 1, Str("b")))}},
+			outcome: ResetRecovered, expected: objs{t1: task(nil, lists{"tags": strs("b", "a")})}},
+		{name: "rule 5: an update of a pre-existing element copies the local list",
+			rc: ResetCheck{Mode: ModeRecover, Fresh: ptr(state(objs{t1: task(nil, lists{"tags": strs("s1", "s2", "s3")})})),
+				Before:   state(objs{t1: task(nil, lists{"tags": strs("x", "s2")})}),
+				Unsynced: []PlainChangeset{cs(1, setAt(t1, "tags", 0, Str("x")), ins(t1, "tags", 2, 2, Str("ignored")))}},
+			outcome: ResetRecovered, expected: objs{t1: task(nil, lists{"tags": strs("x", "s2")})}},
+		{name: "rule 5: an erase of a pre-existing element copies the local list",
+			rc: ResetCheck{Mode: ModeRecover, Fresh: ptr(state(objs{t1: task(nil, lists{"tags": strs("s0", "s1", "s2")})})),
+				Before:   state(objs{t1: task(nil, lists{"tags": strs("s1")})}),
+				Unsynced: []PlainChangeset{cs(1, eraseAt(t1, "tags", 0, 2))}},
+			outcome: ResetRecovered, expected: objs{t1: task(nil, lists{"tags": strs("s1")})}},
+		{name: "rule 5: a move of a pre-existing element copies the local list",
+			rc: ResetCheck{Mode: ModeRecover, Fresh: ptr(state(objs{t1: task(nil, lists{"tags": strs("a", "b", "c")})})),
+				Before:   state(objs{t1: task(nil, lists{"tags": strs("b", "a")})}),
+				Unsynced: []PlainChangeset{cs(1, move(t1, "tags", 0, 1, 2))}},
+			outcome: ResetRecovered, expected: objs{t1: task(nil, lists{"tags": strs("b", "a")})}},
+		{name: "rule 5: a copied list drops links to objects deleted on the server",
+			rc: ResetCheck{Mode: ModeRecover,
+				Fresh:    ptr(state(objs{t1: task(nil, lists{"watchers": {Link(p1), Link(p2)}}), p1: person()})),
+				Before:   state(objs{t1: task(nil, lists{"watchers": {Link(p2), Link(p1)}}), p1: person(), p2: person()}),
+				Unsynced: []PlainChangeset{cs(1, move(t1, "watchers", 1, 0, 2))}},
+			outcome: ResetRecovered, expected: objs{t1: task(nil, lists{"watchers": {Link(p1)}}), p1: person()}},
+		{name: "rule 5: a local clear replays as a clear",
+			rc: ResetCheck{Mode: ModeRecover, Fresh: ptr(state(objs{t1: task(nil, lists{"tags": strs("s1", "s2", "s3")})})),
+				Before:   state(objs{t1: task(nil, lists{"tags": strs("n")})}),
+				Unsynced: []PlainChangeset{cs(1, eraseAt(t1, "tags", 0, 1), clr(t1, "tags"), ins(t1, "tags", 0, 0, Str("n")))}},
+			outcome: ResetRecovered, expected: objs{t1: task(nil, lists{"tags": strs("n")})}},
+		{name: "no zombies: objects the server deleted are not re-created by updates or links",
+			rc: ResetCheck{Mode: ModeRecover, Fresh: ptr(state(objs{t1: task(nil, nil)})),
+				Before:   state(objs{t1: task(fields{"owner": Link(p1)}, lists{"watchers": {Link(p1)}}), p1: obj("Person", fields{"name": Str("n")}, nil)}),
+				Unsynced: []PlainChangeset{cs(1, upd(p1, "name", Str("n")), upd(t1, "owner", Link(p1)), ins(t1, "watchers", 0, 0, Link(p1)))}},
+			outcome: ResetRecovered, expected: objs{t1: task(fields{"owner": Link(p1)}, lists{"watchers": {Link(p1)}})}}, // dangling: read as null, hidden
+		{name: "recover with no local changes ends at the fresh state",
+			rc: ResetCheck{Mode: ModeRecover, Fresh: ptr(state(objs{t2: task(nil, nil)})),
+				Before: state(objs{t1: task(nil, nil)})},
+			outcome: ResetRecovered, expected: objs{t2: task(nil, nil)}},
+		{name: "discard: the fresh state",
+			rc: ResetCheck{Mode: ModeDiscard, Fresh: ptr(state(objs{t1: task(fields{"title": Str("server")}, nil)})),
+				Before:   state(objs{t1: task(fields{"title": Str("local")}, nil), t2: task(nil, nil)}),
+				Unsynced: []PlainChangeset{cs(1, upd(t1, "title", Str("local")), mk(t2))}},
+			outcome: ResetDiscarded, expected: objs{t1: task(fields{"title": Str("server")}, nil)}},
+		{name: "manual mode: manual", rc: ResetCheck{Mode: ModeManual}, outcome: ResetManual, why: "the mode is manual"},
+		{name: "fallback: a breaking schema change goes manual whatever the mode",
+			rc:      ResetCheck{Mode: ModeRecoverOrDiscard, Code: CodeSchemaChange, NoRecovery: true, Fresh: ptr(state(nil))},
+			outcome: ResetManual, why: "a breaking schema change"},
+		{name: "fallback: a local class the fresh copy lacks goes manual, in discard mode too",
+			rc: ResetCheck{Mode: ModeDiscard, Fresh: &PlainState{Schema: map[string]PlainClass{"Task": testSchema["Task"]}},
+				Before: state(nil)},
+			outcome: ResetManual, why: "the fresh copy lacks local class Person"},
+		{name: "fallback: a local property of another type goes manual",
+			rc: ResetCheck{Mode: ModeRecover, Fresh: &PlainState{Schema: map[string]PlainClass{"Task": testSchema["Task"],
+				"Person": {PK: KindString, Props: map[string]PlainProp{"name": {Kind: KindInt}}}}},
+				Before: state(nil)},
+			outcome: ResetManual, why: "local property Person.name is string, in the fresh copy int"},
+		{name: "fallback: recovery disabled while the mode is recover goes manual",
+			rc:      ResetCheck{Mode: ModeRecover, NoRecovery: true, Fresh: ptr(state(nil))},
+			outcome: ResetManual, why: "recovery is not allowed"},
+		{name: "fallback: recovery disabled while the mode is recoverOrDiscard discards",
+			rc: ResetCheck{Mode: ModeRecoverOrDiscard, NoRecovery: true, Fresh: ptr(state(nil)),
+				Before: state(objs{t1: task(nil, nil)}), Unsynced: []PlainChangeset{cs(1, mk(t1))}},
+			outcome: ResetDiscarded, why: "recovery is not allowed: discard", expected: objs{}},
+		{name: "fallback: unsynced changes erasing a class cannot be recovered",
+			rc: ResetCheck{Mode: ModeRecover, Fresh: ptr(state(nil)), Before: state(nil),
+				Unsynced: []PlainChangeset{cs(1, PlainInstruction{Op: OpEraseTable, Class: "Old"})}},
+			outcome: ResetManual, why: "erase a class or property"},
+		{name: "pending: discard after a pending discard goes manual",
+			rc: ResetCheck{Mode: ModeDiscard, Pending: ModeDiscard}, outcome: ResetManual, why: "earlier discard is still pending"},
+		{name: "pending: recover after a pending recover goes manual",
+			rc: ResetCheck{Mode: ModeRecover, Pending: ModeRecover}, outcome: ResetManual, why: "earlier recovery is still pending"},
+		{name: "pending: recover after a pending discard goes manual",
+			rc: ResetCheck{Mode: ModeRecover, Pending: ModeDiscard}, outcome: ResetManual, why: "earlier discard is still pending"},
+		{name: "pending: recoverOrDiscard after a pending discard goes manual",
+			rc: ResetCheck{Mode: ModeRecoverOrDiscard, Pending: ModeDiscard}, outcome: ResetManual, why: "earlier discard is still pending"},
+		{name: "pending: recoverOrDiscard after a pending recover discards",
+			rc: ResetCheck{Mode: ModeRecoverOrDiscard, Pending: ModeRecover, Fresh: ptr(state(nil)),
+				Before: state(objs{t1: task(nil, nil)}), Unsynced: []PlainChangeset{cs(1, mk(t1))}},
+			outcome: ResetDiscarded, why: "an earlier recovery is still pending: discard", expected: objs{}},
+		{name: "pending: discard after a pending recover proceeds as discard",
+			rc:      ResetCheck{Mode: ModeDiscard, Pending: ModeRecover, Fresh: ptr(state(objs{t2: task(nil, nil)})), Before: state(nil)},
+			outcome: ResetDiscarded, expected: objs{t2: task(nil, nil)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ExpectReset(&tt.rc)
+			require.NoError(t, err)
+			require.Equal(t, tt.outcome, got.Outcome)
+			require.Contains(t, got.Why, tt.why)
+			if tt.outcome == ResetManual {
+				require.Nil(t, got.State)
+				return
+			}
+			want := state(tt.expected)
+			require.Equal(t, want, *got.State, "expected state, as stored")
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// The oracle compares each recorded reset with the reference.
+func TestClientResetOracle(t *testing.T) {
+	type objs = map[string]PlainObject
+	task := func(title string) PlainObject { return obj("Task", fields{"title": Str(title)}, nil) }
+	fresh := state(objs{t1: task("server")})
+	before := state(objs{t1: task("local"), t2: obj("Task", nil, nil)})
+	unsynced := []PlainChangeset{cs(1, upd(t1, "title", Str("local"))), cs(2, mk(t2))}
+	recovered := state(objs{t1: task("local"), t2: obj("Task", nil, nil)})
+	base := func(mode ResetMode, outcome ResetOutcome, after PlainState) ResetCheck {
+		return ResetCheck{Client: "a", Realm: testRealm, Call: 100, Mode: mode, Code: CodeDivergingHistories, Outcome: outcome,
+			Fresh: ptr(fresh.clone()), Unsynced: unsynced, Before: before.clone(), After: after}
+	}
+	manual := base(ModeManual, ResetManual, before.clone())
+	manual.Fresh = nil
+	manual.Backup = &BackupCopy{State: before.clone(), Unsynced: ids(1, 1, 2)}
+	tests := []struct {
+		name  string
+		rc    ResetCheck
+		reset *Reset
+		why   string // "" for a reset that follows the rules
+	}{
+		{name: "a recovery that ends at the reference state passes", rc: base(ModeRecover, ResetRecovered, recovered)},
+		{name: "a recovery that lost a local change fails", rc: base(ModeRecover, ResetRecovered, fresh.clone()),
+			why: `after recover: Task[1].title = "server", want "local"; after recover: object Task[2] missing`},
+		{name: "a recovery that brought back an object the server deleted fails",
+			rc: func() ResetCheck {
+				rc := base(ModeRecover, ResetRecovered, state(objs{t1: task("local"), t2: obj("Task", nil, nil), p1: obj("Person", nil, nil)}))
+				rc.Unsynced = append(rc.Unsynced, cs(3, upd(p1, "name", Str(""))))
+				return rc
+			}(),
+			why: `object Person["p1"] should not exist`},
+		{name: "a discard that ends at the fresh state and reports the changesets passes", rc: base(ModeDiscard, ResetDiscarded, fresh.clone()),
+			reset: &Reset{Client: "a", Realm: testRealm, Call: 100, Return: 120, Discarded: ids(1, 1, 2)}},
+		{name: "a discard that kept a local change fails", rc: base(ModeDiscard, ResetDiscarded, recovered),
+			why: `after discard: Task[1].title = "local", want "server"`},
+		{name: "a discard that did not report a discarded changeset fails", rc: base(ModeDiscard, ResetDiscarded, fresh.clone()),
+			reset: &Reset{Client: "a", Realm: testRealm, Call: 100, Return: 120, Discarded: ids(1, 1)},
+			why:   "it did not report discarding unsynced changeset 1:2"},
+		{name: "a manual reset that left the state alone with a full backup passes", rc: manual},
+		{name: "a manual reset that touched the local state fails",
+			rc:  func() ResetCheck { rc := manual; rc.After = fresh.clone(); return rc }(),
+			why: `it touched the local state: Task[1].title = "server", want "local"`},
+		{name: "a manual reset whose backup copy lacks an unsynced changeset fails",
+			rc: func() ResetCheck {
+				rc := manual
+				rc.Backup = &BackupCopy{State: before.clone(), Unsynced: ids(1, 1)}
+				return rc
+			}(),
+			why: "the backup copy lacks unsynced changeset 1:2"},
+		{name: "a manual reset without a backup copy fails",
+			rc:  func() ResetCheck { rc := manual; rc.Backup = nil; return rc }(),
+			why: "no backup copy recorded"},
+		{name: "recovering when the rules fall back to manual fails",
+			rc:  func() ResetCheck { rc := base(ModeRecover, ResetRecovered, recovered); rc.NoRecovery = true; return rc }(),
+			why: "outcome recovered, want manual: recovery is not allowed"},
+		{name: "going manual when recovery could proceed fails", rc: base(ModeRecover, ResetManual, before.clone()),
+			why: "outcome manual, want recovered: recovery may proceed"},
+		{name: "a failed automatic reset that touched nothing passes", rc: base(ModeRecover, ResetFailed, before.clone())},
+		{name: "a failed automatic reset that touched the state fails", rc: base(ModeRecover, ResetFailed, fresh.clone()),
+			why: "it touched the local state"},
+		{name: "an automatic reset without its fresh copy cannot be judged: a failure",
+			rc:  func() ResetCheck { rc := base(ModeDiscard, ResetDiscarded, fresh.clone()); rc.Fresh = nil; return rc }(),
+			why: "outcome discarded, but the reference needs the fresh copy: no fresh copy recorded"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := &History{ResetChecks: []ResetCheck{tt.rc}}
+			if tt.reset != nil {
+				h.Resets = []Reset{*tt.reset}
+				h.Resets[0].Mode, h.Resets[0].Outcome = tt.rc.Mode, tt.rc.Outcome
+			}
+			require.NoError(t, h.Validate())
+			res := CheckResets(h)
+			require.Equal(t, 1, res.Judged)
+			if tt.why == "" {
+				require.True(t, res.Pass, "%v", res.Failures)
+				return
+			}
+			require.False(t, res.Pass)
+			require.Len(t, res.Failures, 1)
+			require.Contains(t, res.Failures[0], tt.why)
+			require.Contains(t, res.Failures[0], "realm /r: a's reset at 100")
+		})
+	}
+}

@@ -1,0 +1,275 @@
+package oracle
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+)
+
+// Session guarantees (DESIGN §5), per client and field, from its Reads:
+//
+//   - read-your-writes: a read returns the value of the client's latest own
+//     update of the field committed before it, unless the replica had by
+//     then integrated something that may override it: an update of the
+//     field that may beat it (made on top of it, or concurrent with a higher
+//     discriminant — a client's own write may lose to a concurrent one it
+//     downloads later), an AddInteger on the field, an erase of the object
+//     (or of a link value's target) not made before it;
+//   - monotonic reads: once a read returned a value, a later read does not
+//     return an older one: a violation is a pair of reads whose values came
+//     from writes (any the replica may have integrated that wrote that
+//     value) such that every candidate for the earlier read's value surely
+//     beats every candidate for the later one's. Reads of a value no
+//     integrated update wrote (a default, a counter's sum) are not judged,
+//     nor fields that counter adds touch.
+//
+// What the replica may have integrated by a time: its own writes committed
+// by then (a write an unsynced-recovering reset replayed stays its own, in
+// the recovery changeset: such a reset waives nothing), every changeset of
+// a DOWNLOAD it received by then, and everything made before a server-made
+// changeset (origin file 0, a snapshot) it received.
+//
+// Both are waived across a reset that discarded local changes (or went
+// manual), a restore from backup of the realm (which rolls back on every
+// replica), and a compensating write on the object; monotonic reads also
+// across the replica's integrating an erase of the object (it may come
+// back with other values).
+
+// SessionResult is the verdict of the session-guarantees oracle.
+type SessionResult struct {
+	Pass     bool
+	Failures []string
+	Judged   int // reads judged
+}
+
+// CheckSessions judges every read of h.
+func CheckSessions(h *History) SessionResult {
+	res := SessionResult{Pass: true}
+	for _, rh := range h.ByRealm() {
+		res.add(rh, nil)
+	}
+	return res
+}
+
+// add judges one realm's reads; l is its lineage (nil: built here).
+func (res *SessionResult) add(rh RealmHistory, l *lineage) {
+	if len(rh.History.Reads) == 0 {
+		return
+	}
+	if l == nil {
+		l = newLineage(rh.History)
+	}
+	s := &sessions{lineage: l}
+	if fails := s.check(res); len(fails) > 0 {
+		res.Pass = false
+		res.Failures = append(res.Failures, realmFailures(rh.Realm, fails, "violations")...)
+	}
+}
+
+type sessions struct {
+	*lineage
+	own    map[fieldKey][]effectRef // client's own updates of a field (their first incarnation), by commit
+	values map[valueKey][]effectRef // every update of a field to a value, of every incarnation
+}
+
+type fieldKey struct{ client, object, field string }
+
+type valueKey struct{ object, field, value string }
+
+func (s *sessions) check(res *SessionResult) []string {
+	s.own, s.values = map[fieldKey][]effectRef{}, map[valueKey][]effectRef{}
+	for _, w := range s.writes { // by Call: a replica commits one write at a time
+		for _, inc := range s.fates[w.ID].incs {
+			for i, e := range w.Fields {
+				if e.Op != EffectSet || supersededInWrite(w, i) {
+					continue
+				}
+				s.values[valueKey{e.Object, e.Field, e.Value}] = append(s.values[valueKey{e.Object, e.Field, e.Value}], effectRef{inc, i})
+				if inc == s.fates[w.ID].incs[0] {
+					k := fieldKey{w.Client, e.Object, e.Field}
+					s.own[k] = append(s.own[k], effectRef{inc, i})
+				}
+			}
+		}
+	}
+	keys := map[fieldKey][]*Read{}
+	var order []fieldKey
+	for i := range s.h.Reads {
+		r := &s.h.Reads[i]
+		k := fieldKey{r.Client, r.Object, r.Field}
+		if keys[k] == nil {
+			order = append(order, k)
+		}
+		keys[k] = append(keys[k], r)
+	}
+	var fails []string
+	for _, k := range order {
+		reads := keys[k]
+		slices.SortStableFunc(reads, func(a, b *Read) int { return cmp.Compare(a.Call, b.Call) })
+		res.Judged += len(reads)
+		for _, r := range reads {
+			if why := s.readYourWrites(r); why != "" {
+				fails = append(fails, why)
+			}
+		}
+		fails = append(fails, s.monotonic(k, reads)...)
+	}
+	return fails
+}
+
+// waived reports whether something between from and to waives the
+// guarantees for client's reads of object: a reset that discarded (or went
+// manual), a restore, a compensating write on the object.
+func (s *sessions) waived(client, object string, from, to int64) bool {
+	for _, r := range s.resets[client] {
+		if (r.Outcome == ResetDiscarded || r.Outcome == ResetManual) && r.Return > from && r.Call <= to {
+			return true
+		}
+	}
+	for _, r := range s.restores {
+		if r.At > from && r.At <= to {
+			return true
+		}
+	}
+	for _, r := range s.h.Reverts {
+		if r.Client == client && r.Object == object && r.At > from && r.At <= to {
+			return true
+		}
+	}
+	return false
+}
+
+// readYourWrites checks r against its client's latest own update of the
+// field before it; "" if it holds.
+func (s *sessions) readYourWrites(r *Read) string {
+	writes := s.own[fieldKey{r.Client, r.Object, r.Field}]
+	n, _ := slices.BinarySearchFunc(writes, r.Call, func(e effectRef, t int64) int {
+		return cmp.Compare(e.inc.write.Return, t+1)
+	})
+	if n == 0 {
+		return ""
+	}
+	own := &writes[n-1]
+	w, e := own.inc.write, own.fv()
+	if r.Value == e.Value || s.waived(r.Client, r.Object, w.Call, r.Return) {
+		return ""
+	}
+	// The incarnation of w the replica held when it read.
+	inc := own.inc
+	for _, c := range s.fates[w.ID].incs {
+		if c.made <= r.Return {
+			inc = c
+		}
+	}
+	later := func(x effectRef) bool {
+		if x.inc.write == w {
+			return x.i > own.i
+		}
+		return s.maybe(r.Client, x.inc, r.Return) && !s.surelyAfter(inc, x.inc)
+	}
+	for _, target := range []string{r.Object, e.Link} {
+		for _, x := range s.byObject[target] {
+			if x.fv().Op == EffectErase && later(x) {
+				return ""
+			}
+		}
+	}
+	for _, x := range s.byObject[r.Object] {
+		g := x.fv()
+		if g.Field != r.Field || x.inc.write == w {
+			continue
+		}
+		switch g.Op {
+		case EffectSet:
+			if s.maybe(r.Client, x.inc, r.Return) && s.mayBeat(g, x.inc, e, inc) {
+				return ""
+			}
+		case EffectAdd:
+			if later(x) {
+				return ""
+			}
+		}
+	}
+	return fmt.Sprintf("read-your-writes: %s read %s.%s = %s at %d, after its own write %d set it to %s at %d, and it had integrated nothing that may override that",
+		r.Client, r.Object, r.Field, readValue(r.Value), r.Call, w.ID, e.Value, w.Return)
+}
+
+func readValue(v string) string {
+	if v == "" {
+		return "(no object)"
+	}
+	return v
+}
+
+// candidates are the updates that may have produced value v of the field
+// for client by time t.
+func (s *sessions) candidates(k fieldKey, v string, t int64) []effectRef {
+	var out []effectRef
+	for _, x := range s.values[valueKey{k.object, k.field, v}] {
+		if s.maybe(k.client, x.inc, t) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// monotonic checks one client's reads of one field, in order.
+func (s *sessions) monotonic(k fieldKey, reads []*Read) []string {
+	for _, x := range s.byObject[k.object] {
+		if x.fv().Op == EffectAdd && x.fv().Field == k.field {
+			return nil
+		}
+	}
+	// firsts: since the last waiver, the first read of each value and the
+	// candidates for it.
+	type first struct {
+		r     *Read
+		cands []effectRef
+	}
+	var firsts []first
+	var fails []string
+	for i, r := range reads {
+		if i > 0 && (s.waived(k.client, k.object, reads[i-1].Call, r.Return) || s.erasedBetween(k, reads[i-1].Call, r.Return)) {
+			firsts = nil
+		}
+		cands := s.candidates(k, r.Value, r.Return)
+		seen := false
+		for _, f := range firsts {
+			if f.r.Value == r.Value {
+				seen = true
+				continue
+			}
+			if len(f.cands) > 0 && len(cands) > 0 && s.allBeat(f.cands, cands) {
+				fails = append(fails, fmt.Sprintf("monotonic reads: %s read %s.%s = %s at %d, then the older %s at %d (every write of %s it may have integrated beats every write of %s)",
+					k.client, k.object, k.field, f.r.Value, f.r.Call, r.Value, r.Call, f.r.Value, r.Value))
+				break
+			}
+		}
+		if !seen {
+			firsts = append(firsts, first{r, cands})
+		}
+	}
+	return fails
+}
+
+func (s *sessions) allBeat(newer, older []effectRef) bool {
+	for _, n := range newer {
+		for _, o := range older {
+			if !s.surelyBeats(n.fv(), n.inc, o.fv(), o.inc) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// erasedBetween reports whether the client may have integrated an erase of
+// the object between from and to.
+func (s *sessions) erasedBetween(k fieldKey, from, to int64) bool {
+	for _, x := range s.byObject[k.object] {
+		if x.fv().Op == EffectErase && s.maybe(k.client, x.inc, to) && !s.surely(k.client, x.inc, from) {
+			return true
+		}
+	}
+	return false
+}

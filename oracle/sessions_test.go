@@ -1,0 +1,142 @@
+package oracle
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func (h *hist) read(client, object, field string, v Value, at int64) {
+	h.Reads = append(h.Reads, Read{Client: client, Realm: testRealm, Object: object, Field: field, Value: v.String(), Call: at, Return: at})
+}
+
+func TestSessionGuarantees(t *testing.T) {
+	x, y := Str("x"), Str("y")
+	// bThenB: b writes x, then y on top of it; a receives both by 25.
+	bThenB := func(h *hist) {
+		h.write(1, "b", id(2, 1), 10, 10, set(t1, "title", x))
+		h.write(2, "b", id(2, 2), 20, 20, set(t1, "title", y))
+		h.received("a", 1, 15, id(2, 1))
+		h.received("a", 1, 25, id(2, 2))
+	}
+	// concurrent: b writes x (timestamp 10) and c writes y (timestamp 50)
+	// concurrently; a receives b's at 15 and c's at 25.
+	concurrent := func(h *hist) {
+		h.write(1, "b", id(2, 1), 10, 10, set(t1, "title", x))
+		h.write(2, "c", id(3, 1), 50, 10, set(t1, "title", y))
+		h.received("a", 1, 15, id(2, 1))
+		h.received("a", 1, 25, id(3, 1))
+	}
+	tests := []struct {
+		name string
+		step func(*hist)
+		why  string // "" for a history that holds
+	}{
+		{name: "read-your-writes: a read after the client's own write returns it", step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, set(t1, "title", x))
+			h.read("a", t1, "title", x, 20)
+		}},
+		{name: "read-your-writes: an older value while nothing overriding was integrated is a violation", why: `read-your-writes: a read Task[1].title = "old" at 20, after its own write 2 set it to "x" at 10`, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 5, 5, set(t1, "title", Str("old")))
+			h.write(2, "a", id(1, 2), 10, 10, set(t1, "title", x))
+			h.read("a", t1, "title", Str("old"), 20)
+		}},
+		{name: "read-your-writes: a concurrent write with a higher discriminant downloaded later overrides its own", step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, set(t1, "title", x))
+			h.write(2, "b", id(2, 1), 50, 11, set(t1, "title", y))
+			h.received("a", 1, 30, id(2, 1))
+			h.read("a", t1, "title", y, 40)
+		}},
+		{name: "read-your-writes: a concurrent write with a lower discriminant does not", why: "read-your-writes", step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, set(t1, "title", x))
+			h.write(2, "b", id(2, 1), 5, 11, set(t1, "title", y))
+			h.received("a", 1, 30, id(2, 1))
+			h.read("a", t1, "title", y, 40)
+		}},
+		{name: "read-your-writes: the overriding write must be integrated before the read", why: "read-your-writes", step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, set(t1, "title", x))
+			h.write(2, "b", id(2, 1), 50, 11, set(t1, "title", y))
+			h.read("a", t1, "title", y, 25)
+			h.received("a", 1, 30, id(2, 1))
+		}},
+		{name: "read-your-writes: an integrated erase of the object explains its absence", step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, set(t1, "title", x))
+			h.write(2, "b", id(2, 1), 5, 11, erase(t1))
+			h.received("a", 1, 30, id(2, 1))
+			h.Reads = append(h.Reads, Read{Client: "a", Realm: testRealm, Object: t1, Field: "title", Call: 40, Return: 40})
+		}},
+		{name: "read-your-writes: a discarding reset in between waives it", step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, set(t1, "title", x))
+			h.reset(Reset{Client: "a", Mode: ModeDiscard, Outcome: ResetDiscarded, Call: 20, Return: 25, OldFile: 1, NewFile: 3,
+				DiscardedWrites: []WriteID{1}})
+			h.read("a", t1, "title", Value{}, 30)
+		}},
+		{name: "read-your-writes: a recovering reset does not waive it", why: "read-your-writes", step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, set(t1, "title", x))
+			h.reset(Reset{Client: "a", Mode: ModeRecover, Outcome: ResetRecovered, Call: 20, Return: 25, OldFile: 1, NewFile: 3,
+				RecoveredAs: id(3, 1), RecoveryTimestamp: 25})
+			h.read("a", t1, "title", Value{}, 30)
+		}},
+		{name: "monotonic reads: values read in the order they were written", step: func(h *hist) {
+			bThenB(h)
+			h.read("a", t1, "title", x, 20)
+			h.read("a", t1, "title", y, 30)
+			h.read("a", t1, "title", y, 40)
+		}},
+		{name: "monotonic reads: going back to the value the later write was made on top of is a violation", why: `monotonic reads: a read Task[1].title = "y" at 30, then the older "x" at 40`, step: func(h *hist) {
+			bThenB(h)
+			h.read("a", t1, "title", y, 30)
+			h.read("a", t1, "title", x, 40)
+		}},
+		{name: "monotonic reads: a concurrent write that outranks may replace the value", step: func(h *hist) {
+			concurrent(h)
+			h.read("a", t1, "title", x, 20)
+			h.read("a", t1, "title", y, 30)
+		}},
+		{name: "monotonic reads: a concurrent write that is outranked may not replace it", why: "monotonic reads", step: func(h *hist) {
+			concurrent(h)
+			h.read("a", t1, "title", y, 30)
+			h.read("a", t1, "title", x, 40)
+		}},
+		{name: "monotonic reads: a read after a discarding reset may go back", step: func(h *hist) {
+			bThenB(h)
+			h.read("a", t1, "title", y, 30)
+			h.reset(Reset{Client: "a", Mode: ModeDiscard, Outcome: ResetDiscarded, Call: 32, Return: 35, OldFile: 1, NewFile: 4})
+			h.read("a", t1, "title", x, 40)
+		}},
+		{name: "monotonic reads: a restore in between may roll the value back", step: func(h *hist) {
+			bThenB(h)
+			h.read("a", t1, "title", y, 30)
+			h.Backups = append(h.Backups, Backup{Realm: testRealm, ID: 1, At: 12})
+			h.Restores = append(h.Restores, Restore{Realm: testRealm, Backup: 1, Salt: salt2, At: 33, RolledBack: ids(2, 2)})
+			h.read("a", t1, "title", x, 40)
+		}},
+		{name: "monotonic reads: an erase of the object integrated in between lets it come back with other values", step: func(h *hist) {
+			bThenB(h)
+			h.read("a", t1, "title", y, 30)
+			h.write(3, "c", id(3, 1), 60, 31, erase(t1))
+			h.received("a", 1, 33, id(3, 1))
+			h.read("a", t1, "title", x, 40)
+		}},
+		{name: "monotonic reads: a value no update wrote is not judged", step: func(h *hist) {
+			bThenB(h)
+			h.read("a", t1, "title", y, 30)
+			h.read("a", t1, "title", Value{}, 40)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := build(tt.step)
+			require.NoError(t, h.Validate())
+			res := CheckSessions(h)
+			require.Positive(t, res.Judged)
+			if tt.why == "" {
+				require.True(t, res.Pass, "%v", res.Failures)
+				return
+			}
+			require.False(t, res.Pass)
+			require.Len(t, res.Failures, 1, "%v", res.Failures)
+			require.Contains(t, res.Failures[0], tt.why)
+		})
+	}
+}
