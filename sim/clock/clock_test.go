@@ -1,6 +1,7 @@
 package clock_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -173,20 +174,27 @@ func TestLocal_OffsetDriftAndBackwardStep(t *testing.T) {
 	assert.Equal(t, -17*time.Second+11*time.Millisecond-time.Duration(0), l.Offset()+0)
 }
 
+// BenchmarkEventLoop runs the bare event loop with a steady number of
+// pending events, each of which schedules the next (the shape of a world:
+// every delivery and timer schedules more). A world keeps tens to a few
+// hundred events pending.
 func BenchmarkEventLoop(b *testing.B) {
-	// A steady queue of 1,000 pending events; each event schedules the next.
-	c := clock.New()
-	var fn func()
-	fn = func() { c.Post(time.Duration(c.Fired()%97+1)*time.Microsecond, fn) }
-	for i := 0; i < 1000; i++ {
-		c.Post(time.Duration(i)*time.Microsecond, fn)
+	for _, pending := range []int{10, 100, 1000, 10000} {
+		b.Run(fmt.Sprintf("pending=%d", pending), func(b *testing.B) {
+			c := clock.New()
+			var fn func()
+			fn = func() { c.Post(time.Duration(c.Fired()%97+1)*time.Microsecond, fn) }
+			for i := 0; i < pending; i++ {
+				c.Post(time.Duration(i)*time.Microsecond, fn)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				c.Step()
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+		})
 	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		c.Step()
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
 
 func BenchmarkTimerReset(b *testing.B) {
