@@ -376,10 +376,10 @@ func (s *Session) upload() {
 			return
 		}
 		last := batch[len(batch)-1]
-		cursor, _ := s.r.DownloadCursor()
+		cursor, epoch := s.r.DownloadCursor()
 		s.c.conn.send(&protocol.Upload{SessionIdent: s.ident,
 			UploadCursor:        protocol.UploadCursor{ClientVersion: last.Version, LastIntegratedServerVersion: last.LastIntegratedServerVersion},
-			LockedServerVersion: cursor.ServerVersion, Changesets: batch})
+			LockedServerVersion: cursor.ServerVersion, ServerVersionSalt: epoch, Changesets: batch})
 		s.sent = last.Version
 	}
 }

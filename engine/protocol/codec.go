@@ -144,6 +144,7 @@ func (m *Upload) appendBody(dst []byte) []byte {
 	dst = wire.AppendUvarint(dst, m.SessionIdent)
 	dst = appendUploadCursor(dst, m.UploadCursor)
 	dst = wire.AppendUvarint(dst, m.LockedServerVersion)
+	dst = wire.AppendUvarint(dst, m.ServerVersionSalt)
 	dst = wire.AppendUvarint(dst, uint64(len(m.Changesets)))
 	for i := range m.Changesets {
 		dst = changeset.AppendBinary(dst, &m.Changesets[i])
@@ -155,6 +156,7 @@ func (m *Upload) decodeBody(d *wire.Decoder) {
 	m.SessionIdent = d.Uvarint("session ident")
 	m.UploadCursor = decodeUploadCursor(d)
 	m.LockedServerVersion = d.Uvarint("locked server version")
+	m.ServerVersionSalt = d.Uvarint("server version salt")
 	n := d.Count("changeset count", minChangesetSize)
 	if n == 0 {
 		return

@@ -121,7 +121,11 @@ type Upload struct {
 	SessionIdent        uint64
 	UploadCursor        UploadCursor
 	LockedServerVersion uint64 // the server history the client still needs
-	Changesets          []changeset.Changeset
+	// ServerVersionSalt is the salt of the server history epoch the
+	// changesets' bases (LastIntegratedServerVersion) belong to: a base
+	// from another epoch means nothing in this one.
+	ServerVersionSalt uint64
+	Changesets        []changeset.Changeset
 }
 
 // ServerChangeset is a changeset of the server's history as downloaded:

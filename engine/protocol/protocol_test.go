@@ -88,9 +88,9 @@ func TestDecodeRejects(t *testing.T) {
 		{"action invalid", "5001 08 00 65 00 00 00", "unknown action 0"},
 		{"negative backoff", "5001 08 00 65 02 00 01", "negative backoff"},
 		{"negative round-trip time", "5001 09 00 03", "negative round-trip time"},
-		{"changeset count beyond the input", "5001 04 01 00 00 00 05 4301000000000000", "count 5 exceeds"},
-		{"malformed changeset inside", "5001 04 01 00 00 00 01 4301 00 00 00 00 01 07 0154 0102 0166 00 09", "changeset 0: instruction 0: value kind: unknown kind 9"},
-		{"changeset of unknown version inside", "5001 04 01 00 00 00 01 4302 00 00 00 00 00", "changeset 0: changeset: format version 2"},
+		{"changeset count beyond the input", "5001 04 01 00 00 00 00 05 4301000000000000", "count 5 exceeds"},
+		{"malformed changeset inside", "5001 04 01 00 00 00 00 01 4301 00 00 00 00 01 07 0154 0102 0166 00 09", "changeset 0: instruction 0: value kind: unknown kind 9"},
+		{"changeset of unknown version inside", "5001 04 01 00 00 00 00 01 4302 00 00 00 00 00", "changeset 0: changeset: format version 2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.rule, func(t *testing.T) {

@@ -166,7 +166,9 @@ func (p *peer) open(path, user, token string) (*replica, *protocol.Download) {
 	si := msgs[0].(*protocol.ServerIdent)
 	r.ident, r.salt = si.ClientFileIdent, si.Salt
 	p.send(&protocol.ClientIdent{SessionIdent: 1, ClientFileIdent: r.ident, ClientFileSalt: r.salt})
-	return r, p.download()
+	d := p.download()
+	r.epoch = d.ServerVersionSalt
+	return r, d
 }
 
 // resume binds an existing replica of path on p's connection and
@@ -239,7 +241,7 @@ func (r *replica) commit(ts int64, ins ...changeset.Instruction) changeset.Chang
 
 func (p *peer) upload(r *replica, cs ...changeset.Changeset) {
 	last := cs[len(cs)-1]
-	p.send(&protocol.Upload{SessionIdent: r.session, Changesets: cs,
+	p.send(&protocol.Upload{SessionIdent: r.session, Changesets: cs, ServerVersionSalt: r.epoch,
 		UploadCursor: protocol.UploadCursor{ClientVersion: last.Version, LastIntegratedServerVersion: last.LastIntegratedServerVersion}})
 }
 

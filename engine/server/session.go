@@ -270,6 +270,13 @@ func (ss *session) upload(m *protocol.Upload) {
 			r.s.logf("upload with a gap ignored", "realm", r.path, "file", f.ident, "version", cs.Version, "after", last.ClientVersion)
 			break
 		}
+		if cs.LastIntegratedServerVersion > 0 && m.ServerVersionSalt != r.salt {
+			// Based on a server version of another history epoch (a stray
+			// upload of a session from before a restore, say): integrating
+			// it would bring back what the restore rolled back.
+			ss.error(protocol.DivergingHistories, fmt.Sprintf("changeset %d is based on server version %d of another history epoch", cs.Version, cs.LastIntegratedServerVersion))
+			break
+		}
 		if code, msg := r.checkUpload(f, cs, last); code != 0 {
 			ss.error(code, msg)
 			break

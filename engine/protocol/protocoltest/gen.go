@@ -78,6 +78,7 @@ func Upload() *rapid.Generator[*protocol.Upload] {
 			SessionIdent:        ident().Draw(t, "session"),
 			UploadCursor:        UploadCursor().Draw(t, "upload"),
 			LockedServerVersion: version().Draw(t, "locked"),
+			ServerVersionSalt:   rapid.Uint64().Draw(t, "salt"),
 		}
 		for _, cs := range rapid.SliceOfN(changesettest.Changeset(), 0, 4).Draw(t, "changesets") {
 			m.Changesets = append(m.Changesets, *cs)
