@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/syncsim/syncsim/engine/mutant"
 	"github.com/syncsim/syncsim/sim/disk"
 	"github.com/syncsim/syncsim/sim/network"
 )
@@ -29,6 +30,11 @@ type Config struct {
 	// EventBudget bounds the events a run may execute before its deadline;
 	// running out is a liveness failure.
 	EventBudget uint64
+
+	// Mutants names the deliberate engine bugs (package mutant) the
+	// scenario switches on in the server and clients it makes; none by
+	// default.
+	Mutants []string `json:",omitempty"`
 
 	// Log, if set, receives every trace event as a debug slog record.
 	Log slog.Handler `json:"-"`
@@ -75,7 +81,20 @@ func (c Config) Validate() error {
 	if err := c.Disk.Validate(); err != nil {
 		return fmt.Errorf("sim: Config.Disk: %w", err)
 	}
+	if _, err := c.MutantSet(); err != nil {
+		return err
+	}
 	return nil
+}
+
+// MutantSet is the set of Mutants; an unknown name is an error naming the
+// field and the name.
+func (c Config) MutantSet() (mutant.Set, error) {
+	s, err := mutant.Parse(c.Mutants)
+	if err != nil {
+		return 0, fmt.Errorf("sim: Config.Mutants: %w", err)
+	}
+	return s, nil
 }
 
 // MarshalJSON encodes the configuration for the trace header.

@@ -27,6 +27,7 @@ func TestConfig_InvalidIsRefusedNamingTheField(t *testing.T) {
 		{"negative refuse rate", func(c *sim.Config) { c.Network.RefuseRate = -0.1 }, "RefuseRate"},
 		{"write error rate above one", func(c *sim.Config) { c.Disk.WriteErrorRate = 2 }, "WriteErrorRate"},
 		{"torn write rate negative", func(c *sim.Config) { c.Disk.TornWriteRate = -1 }, "TornWriteRate"},
+		{"unknown mutant", func(c *sim.Config) { c.Mutants = []string{"no-such-bug"} }, `Config.Mutants: mutant: no mutant named "no-such-bug"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -6,6 +6,9 @@ import (
 	"net/url"
 	"slices"
 	"time"
+
+	"github.com/syncsim/syncsim/engine/mutant"
+	"github.com/syncsim/syncsim/engine/replica"
 )
 
 // DefaultRequestTimeout is AppConfig.RequestTimeout when it is zero.
@@ -29,6 +32,10 @@ type AppConfig struct {
 	// MetadataEncryptionKey, if set, is the AES key (16, 24 or 32 bytes)
 	// the app metadata is encrypted with.
 	MetadataEncryptionKey []byte
+	// Mutants switches deliberate bugs on (see package mutant): the
+	// session and reset mutants, and, through every replica the app opens,
+	// the merge and recovery ones. Zero: none.
+	Mutants mutant.Set
 }
 
 // App is a handle on an app: its users, connection and open realms.
@@ -81,6 +88,14 @@ func NewApp(host *Host, cfg AppConfig) (*App, error) {
 	}
 	host.apps[cfg.ID] = c
 	return &App{c: c}, nil
+}
+
+// replicaOptions are a realm's replica options with the app's mutants
+// switched on too.
+func (c *core) replicaOptions(cfg RealmConfig) replica.Options {
+	opts := cfg.Replica
+	opts.Mutants |= c.cfg.Mutants
+	return opts
 }
 
 // appDir is where the app keeps its files.

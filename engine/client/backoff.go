@@ -1,6 +1,10 @@
 package client
 
-import "time"
+import (
+	"time"
+
+	"github.com/syncsim/syncsim/engine/mutant"
+)
 
 // Reconnect backoff: the first retry after a failure waits about
 // backoffInitial, each further consecutive failure doubles the delay up to
@@ -18,8 +22,9 @@ type Rand interface {
 
 // backoff is the delay before the next reconnect attempt.
 type backoff struct {
-	rand Rand
-	next time.Duration // the nominal delay of the next failure; 0 after a reset
+	rand    Rand
+	next    time.Duration // the nominal delay of the next failure; 0 after a reset
+	mutants mutant.Set
 }
 
 // delay returns how long to wait after a failure and doubles the next
@@ -35,4 +40,9 @@ func (b *backoff) delay(override time.Duration) time.Duration {
 
 // reset starts the delays over, after a successful session or an
 // explicit resume.
-func (b *backoff) reset() { b.next = 0 }
+func (b *backoff) reset() {
+	if b.mutants.Has(mutant.BackoffNeverResets) {
+		return // MUTANT backoff-never-resets
+	}
+	b.next = 0
+}

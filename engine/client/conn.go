@@ -57,7 +57,7 @@ type connection struct {
 }
 
 func newConnection(c *core) *connection {
-	return &connection{c: c, backoff: backoff{rand: c.h.rand}, bound: map[uint64]*Session{}}
+	return &connection{c: c, backoff: backoff{rand: c.h.rand, mutants: c.cfg.Mutants}, bound: map[uint64]*Session{}}
 }
 
 // handler receives the events of one dial.

@@ -126,7 +126,7 @@ func (a *App) Open(cfg RealmConfig, ready func(*Realm, error)) {
 	if slices.Contains(names, name) {
 		behavior = cfg.ExistingFile
 	}
-	r, err := replica.OpenWith(c.h.st, name, c.h.clk, cfg.Schema, cfg.Replica)
+	r, err := replica.OpenWith(c.h.st, name, c.h.clk, cfg.Schema, c.replicaOptions(cfg))
 	if err != nil {
 		ready(nil, fmt.Errorf("open %q: %w", cfg.Path, err))
 		return

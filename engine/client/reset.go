@@ -7,6 +7,7 @@ import (
 
 	"github.com/syncsim/syncsim/engine/changeset"
 	"github.com/syncsim/syncsim/engine/env"
+	"github.com/syncsim/syncsim/engine/mutant"
 	"github.com/syncsim/syncsim/engine/protocol"
 	"github.com/syncsim/syncsim/engine/replica"
 	"github.com/syncsim/syncsim/engine/schema"
@@ -137,7 +138,8 @@ func (s *Session) Resetting() bool { return s.resetting != nil }
 // planReset decides how a reset asked for by e goes, given the configured
 // mode and the pending-reset record, if any: it returns the mode to apply
 // (DiscardUnsyncedChanges, RecoverUnsyncedChanges, or Manual with why).
-func planReset(mode ClientResetMode, pending *replica.PendingReset, e *SyncError) (ClientResetMode, error) {
+// mutants are the app's (see package mutant).
+func planReset(mode ClientResetMode, pending *replica.PendingReset, e *SyncError, mutants mutant.Set) (ClientResetMode, error) {
 	switch {
 	case mode == Manual:
 		return Manual, ErrManualMode
@@ -155,10 +157,11 @@ func planReset(mode ClientResetMode, pending *replica.PendingReset, e *SyncError
 		}
 	}
 	if e.Action == protocol.ActionClientResetNoRecovery {
-		switch mode {
-		case RecoverUnsyncedChanges:
+		switch {
+		case mode == RecoverUnsyncedChanges,
+			mode == RecoverOrDiscard && mutants.Has(mutant.RecoverOrDiscardNoFallback): // MUTANT recover-or-discard-no-fallback
 			return Manual, ErrRecoveryDisabled
-		case RecoverOrDiscard:
+		case mode == RecoverOrDiscard:
 			mode = DiscardUnsyncedChanges
 		}
 	}
@@ -198,7 +201,7 @@ func (s *Session) clientReset(e *SyncError) {
 	if p, ok := s.r.PendingReset(); ok {
 		pending = &p
 	}
-	mode, why := planReset(s.cfg.ClientReset.Mode, pending, e)
+	mode, why := planReset(s.cfg.ClientReset.Mode, pending, e, s.c.cfg.Mutants)
 	if mode == Manual {
 		s.manualReset(e, why)
 		return
@@ -221,7 +224,7 @@ func (s *Session) startFresh(op *resetOp) {
 	var fresh *replica.Replica
 	err := s.removeFresh(name)
 	if err == nil {
-		fresh, err = replica.OpenWith(s.c.h.st, name, s.c.h.clk, schema.Schema{}, s.cfg.Replica)
+		fresh, err = replica.OpenWith(s.c.h.st, name, s.c.h.clk, schema.Schema{}, s.c.replicaOptions(s.cfg))
 	}
 	if err != nil {
 		s.manualReset(op.err, fmt.Errorf("%w: opening the fresh copy: %w", ErrResetFailed, err))
@@ -317,7 +320,7 @@ func (s *Session) finishReset() {
 	target, recovered := op.fresh.State(), []changeset.Instruction(nil)
 	if op.mode == RecoverUnsyncedChanges {
 		var err error
-		if target, recovered, err = replica.Recover(target, unsynced, s.r.State()); err != nil {
+		if target, recovered, err = s.r.Recover(target, unsynced); err != nil {
 			reason := ErrResetFailed
 			if errors.Is(err, store.ErrSchemaMismatch) {
 				reason = ErrResetSchemaMismatch
@@ -348,6 +351,9 @@ func (s *Session) finishReset() {
 	out := &ResetOutcome{Error: op.err, At: s.c.h.clk.Now(), Mode: op.mode}
 	if op.mode == DiscardUnsyncedChanges {
 		out.Discarded = unsynced
+		if s.c.cfg.Mutants.Has(mutant.DiscardUnreported) {
+			out.Discarded = nil // MUTANT discard-unreported
+		}
 	} else if own := s.r.Unsynced(); len(own) > 0 {
 		out.Recovered = own[0]
 	}
@@ -430,6 +436,11 @@ func (s *Session) backup() (string, error) {
 	content, err := readFile(st, name)
 	if err != nil {
 		return "", err
+	}
+	if s.c.cfg.Mutants.Has(mutant.ManualBackupLosesLast) && len(content) > 0 {
+		// MUTANT manual-backup-loses-last: the copy is one byte short, so
+		// its last journal record reads as a torn tail and is cut off.
+		content = content[:len(content)-1]
 	}
 	if err := writeFile(st, path, content); err != nil {
 		return "", err

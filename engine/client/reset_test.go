@@ -293,7 +293,7 @@ func TestFallbackTable(t *testing.T) {
 		{breaking, RecoverOrDiscard, Manual, ErrBreakingSchemaChange},
 	} {
 		t.Run(fmt.Sprintf("%s %s %s", tc.err.Code, tc.err.Action, tc.mode), func(t *testing.T) {
-			got, why := planReset(tc.mode, nil, tc.err)
+			got, why := planReset(tc.mode, nil, tc.err, 0)
 			assert.Equal(t, tc.want, got)
 			if tc.why == nil {
 				assert.NoError(t, why)
@@ -394,7 +394,7 @@ func TestPendingRecordRules(t *testing.T) {
 				if tc.pending != 0 {
 					pending = &replica.PendingReset{Mode: tc.pending}
 				}
-				got, why := planReset(mode, pending, &SyncError{Code: protocol.BadClientFileIdent, Action: protocol.ActionClientReset})
+				got, why := planReset(mode, pending, &SyncError{Code: protocol.BadClientFileIdent, Action: protocol.ActionClientReset}, 0)
 				require.Equal(t, want, got)
 				if want == Manual && mode != Manual {
 					assert.ErrorIs(t, why, ErrResetCycle)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/syncsim/syncsim/engine/env"
+	"github.com/syncsim/syncsim/engine/mutant"
 	"github.com/syncsim/syncsim/engine/protocol"
 )
 
@@ -74,6 +75,9 @@ func (s *Session) addWait(w *wait, timeout time.Duration) {
 // acknowledged.
 func (s *Session) checkUploadWaits() {
 	acked := s.r.Acked().ClientVersion
+	if s.c.cfg.Mutants.Has(mutant.UploadWaitBeforeAck) {
+		acked = max(acked, s.sent) // MUTANT upload-wait-before-ack: sent counts as acknowledged
+	}
 	s.finishWaits(func(w *wait) bool { return !w.download && w.target <= acked }, nil)
 }
 

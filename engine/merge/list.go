@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/syncsim/syncsim/engine/changeset"
+	"github.com/syncsim/syncsim/engine/mutant"
 )
 
 // The list transforms work on stored positions (dangling links count).
@@ -55,7 +56,7 @@ func hasPrior(o *op) bool {
 //   - Set vs Set of the same element: as updates of a field (non-default
 //     beats default, then the higher discriminant).
 //   - otherwise indexes shift past each other.
-func transformList(a, b *op) error {
+func transformList(a, b *op, m mutant.Set) error {
 	if err := checkListPair(a, b); err != nil {
 		return err
 	}
@@ -66,7 +67,7 @@ func transformList(a, b *op) error {
 	case changeset.Clear:
 		clearVs(a, b)
 	case changeset.ArrayInsert:
-		insertVs(a, b)
+		insertVs(a, b, m)
 	case changeset.ArrayErase:
 		eraseVs(a, b)
 	case changeset.ArrayMove:
@@ -114,11 +115,16 @@ func clearVs(c, x *op) {
 
 // insertVs handles Ins(i) a against an insert, erase, move or element
 // update b.
-func insertVs(a, b *op) {
+func insertVs(a, b *op, m mutant.Set) {
 	i := a.Index
 	switch b.Op {
 	case changeset.ArrayInsert:
-		if j := b.Index; i < j || (i == j && a.disc.Less(b.disc)) {
+		if j := b.Index; i == j && m.Has(mutant.InsertTieUnordered) {
+			// MUTANT insert-tie-unordered: each side puts the other's
+			// element first, so the two orders disagree.
+			a.Index++
+			b.Index++
+		} else if i < j || (i == j && a.disc.Less(b.disc)) {
 			b.Index++
 		} else {
 			a.Index++

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/syncsim/syncsim/engine/changeset"
+	"github.com/syncsim/syncsim/engine/mutant"
 	"github.com/syncsim/syncsim/engine/schema"
 )
 
@@ -24,8 +25,9 @@ import (
 //   - scalar field: see transformField;
 //   - list: see transformList.
 //
-// The function is symmetric: transformPair(b, a) mirrors transformPair(a, b).
-func transformPair(a, b *op) error {
+// The function is symmetric: transformPair(b, a) mirrors transformPair(a, b)
+// (unless a mutant of m breaks the rules: a is ours, b theirs).
+func transformPair(a, b *op, m mutant.Set) error {
 	if a.Class != b.Class {
 		return nil
 	}
@@ -48,14 +50,14 @@ func transformPair(a, b *op) error {
 	case a.PK != b.PK:
 		return nil
 	case isObjectOp(a.Op) || isObjectOp(b.Op):
-		transformObject(a, b)
+		transformObject(a, b, m)
 		return nil
 	case a.Field != b.Field:
 		return nil
 	case isListOp(a) && isListOp(b):
-		return transformList(a, b)
+		return transformList(a, b, m)
 	case !isListOp(a) && !isListOp(b):
-		transformField(a, b)
+		transformField(a, b, m)
 	}
 	// A list op and a scalar op on one property cannot both be valid on
 	// the same state; applying them will say which one is wrong.
@@ -128,7 +130,18 @@ func sameType(t, u schema.PropType) bool {
 // transformObject handles two instructions on one object, at least one of
 // them CreateObject or EraseObject. An erase was made where the object
 // existed, so a concurrent create of it was a no-op there: erase wins.
-func transformObject(a, b *op) {
+func transformObject(a, b *op, m mutant.Set) {
+	if m.Has(mutant.EraseLosesToCreate) && a.Op != b.Op && isObjectOp(a.Op) && isObjectOp(b.Op) {
+		// MUTANT erase-loses-to-create: the create wins, the erase is
+		// dropped; on one side the object comes back with default
+		// fields, on the other it keeps its old ones.
+		if a.Op == changeset.EraseObject {
+			a.dead = true
+		} else {
+			b.dead = true
+		}
+		return
+	}
 	if a.Op == changeset.EraseObject || b.Op == changeset.EraseObject {
 		killInner(a, b, changeset.EraseObject)
 	}
@@ -149,10 +162,22 @@ func transformObject(a, b *op) {
 //     value (null stays null: an add after an update to null does
 //     nothing) and the add stays. Otherwise the update overwrote the
 //     add, which is dropped.
-func transformField(a, b *op) {
+func transformField(a, b *op, m mutant.Set) {
 	switch {
+	case a.Op == changeset.Update && b.Op == changeset.Update && m.Has(mutant.UpdateIgnoresDiscriminant):
+		// MUTANT update-ignores-discriminant: ours (the changeset being
+		// integrated) wins whatever the discriminants and defaults.
+		b.dead = true
 	case a.Op == changeset.Update && b.Op == changeset.Update:
 		dropLoser(a, b)
+	case a.Op == changeset.AddInteger && b.Op == changeset.AddInteger && m.Has(mutant.AddLosesToAdd):
+		// MUTANT add-loses-to-add: the adds do not commute; the one with
+		// the lower discriminant is dropped.
+		if a.disc.Less(b.disc) {
+			a.dead = true
+		} else {
+			b.dead = true
+		}
 	case a.Op == changeset.Update && b.Op == changeset.AddInteger:
 		addVsUpdate(b, a)
 	case a.Op == changeset.AddInteger && b.Op == changeset.Update:

@@ -22,6 +22,7 @@ import (
 	"fmt"
 
 	"github.com/syncsim/syncsim/engine/changeset"
+	"github.com/syncsim/syncsim/engine/mutant"
 	"github.com/syncsim/syncsim/engine/schema"
 	"github.com/syncsim/syncsim/engine/store"
 )
@@ -61,6 +62,13 @@ func Transform(a, b *changeset.Changeset) (a2, b2 *changeset.Changeset, err erro
 // local changesets, download). Transforming against a sequence in one call
 // or piece by piece gives the same result.
 func TransformSeq(ours, theirs []*changeset.Changeset) (ours2, theirs2 []*changeset.Changeset, err error) {
+	return TransformSeqWith(ours, theirs, 0)
+}
+
+// TransformSeqWith is TransformSeq with the merge mutants of mutants
+// switched on (see package mutant); the server and the replica pass their
+// configured set. The zero set is TransformSeq.
+func TransformSeqWith(ours, theirs []*changeset.Changeset, mutants mutant.Set) (ours2, theirs2 []*changeset.Changeset, err error) {
 	a, err := flatten(ours, "ours")
 	if err != nil {
 		return nil, nil, err
@@ -82,7 +90,7 @@ func TransformSeq(ours, theirs []*changeset.Changeset) (ours2, theirs2 []*change
 			if a[i].dead {
 				continue
 			}
-			if err := transformPair(&a[i], &b[j]); err != nil {
+			if err := transformPair(&a[i], &b[j], mutants); err != nil {
 				return nil, nil, fmt.Errorf("ours[%d] instruction %d vs theirs[%d] instruction %d: %w",
 					a[i].cs, a[i].pos, b[j].cs, b[j].pos, err)
 			}

@@ -108,7 +108,7 @@ func (r *Replica) plan(d *protocol.Download) (integration, error) {
 				x.ServerVersion, x.Changeset.Version)
 		}
 		p.recip = unseen(p.recip, lv)
-		ours, theirs, err := merge.TransformSeq(p.recip, []*changeset.Changeset{&x.Changeset})
+		ours, theirs, err := merge.TransformSeqWith(p.recip, []*changeset.Changeset{&x.Changeset}, r.opts.Mutants)
 		if err != nil {
 			return p, fmt.Errorf("server version %d: %w", x.ServerVersion, err)
 		}

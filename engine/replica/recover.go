@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/syncsim/syncsim/engine/changeset"
+	"github.com/syncsim/syncsim/engine/mutant"
 	"github.com/syncsim/syncsim/engine/schema"
 	"github.com/syncsim/syncsim/engine/store"
 )
@@ -41,7 +42,18 @@ import (
 // does not fit the target: the changes cannot be recovered. The caller
 // checks that the target holds every class and property of local.
 func Recover(fresh *store.State, unsynced []*changeset.Changeset, local *store.State) (*store.State, []changeset.Instruction, error) {
-	rc := &recovery{t: fresh.Clone(), local: local, lists: map[listKey]*listTracker{}}
+	return recoverWith(fresh, unsynced, local, 0)
+}
+
+// Recover is the package function Recover with the replica's current
+// state as local and the recovery mutants of its Options switched on;
+// unsynced are its unsynced changesets, or those of them the caller keeps.
+func (r *Replica) Recover(fresh *store.State, unsynced []*changeset.Changeset) (*store.State, []changeset.Instruction, error) {
+	return recoverWith(fresh, unsynced, r.state, r.opts.Mutants)
+}
+
+func recoverWith(fresh *store.State, unsynced []*changeset.Changeset, local *store.State, mutants mutant.Set) (*store.State, []changeset.Instruction, error) {
+	rc := &recovery{t: fresh.Clone(), local: local, lists: map[listKey]*listTracker{}, mutants: mutants}
 	for _, cs := range unsynced {
 		for i := range cs.Instructions {
 			in := &cs.Instructions[i]
@@ -65,11 +77,12 @@ type listKey struct {
 
 // recovery is a Recover in progress.
 type recovery struct {
-	t      *store.State // the target so far
-	local  *store.State
-	out    []changeset.Instruction // what was applied to t
-	lists  map[listKey]*listTracker
-	copies []listKey // lists that were marked for copying, in order
+	t       *store.State // the target so far
+	local   *store.State
+	out     []changeset.Instruction // what was applied to t
+	lists   map[listKey]*listTracker
+	copies  []listKey // lists that were marked for copying, in order
+	mutants mutant.Set
 }
 
 // apply applies in to the target and records it.
@@ -151,6 +164,15 @@ func (rc *recovery) replay(in *changeset.Instruction) error {
 	case changeset.Update, changeset.AddInteger:
 		if in.InList {
 			return rc.list(in)
+		}
+		if rc.mutants.Has(mutant.RecoverResurrectsDeleted) && !rc.t.Exists(in.Class, in.PK) {
+			// MUTANT recover-resurrects-deleted: breaks rule 2 — the
+			// object the server deleted is created again for the change.
+			if _, ok := rc.t.Class(in.Class); ok {
+				if err := rc.apply(changeset.Instruction{Op: changeset.CreateObject, Class: in.Class, PK: in.PK}); err != nil {
+					return err
+				}
+			}
 		}
 		if rc.hasField(in) {
 			return rc.apply(*in)

@@ -31,6 +31,7 @@ import (
 	"github.com/syncsim/syncsim/engine/changeset"
 	"github.com/syncsim/syncsim/engine/env"
 	"github.com/syncsim/syncsim/engine/journal"
+	"github.com/syncsim/syncsim/engine/mutant"
 	"github.com/syncsim/syncsim/engine/protocol"
 	"github.com/syncsim/syncsim/engine/schema"
 	"github.com/syncsim/syncsim/engine/store"
@@ -55,6 +56,9 @@ type Options struct {
 	// as a snapshot (it must also have doubled since the last snapshot).
 	// Default 1 MiB.
 	CompactBytes int64
+	// Mutants switches deliberate bugs on (see package mutant): the merge
+	// mutants in Integrate, the reset mutants in Recover. Zero: none.
+	Mutants mutant.Set
 }
 
 const defaultCompactBytes = 1 << 20

@@ -9,7 +9,9 @@ import (
 	"github.com/syncsim/syncsim/engine/changeset"
 	"github.com/syncsim/syncsim/engine/env"
 	"github.com/syncsim/syncsim/engine/journal"
+	"github.com/syncsim/syncsim/engine/mutant"
 	"github.com/syncsim/syncsim/engine/protocol"
+	"github.com/syncsim/syncsim/engine/store"
 	"github.com/syncsim/syncsim/engine/wire"
 )
 
@@ -81,7 +83,9 @@ func (s *Server) Restore(path string, n uint64) error {
 
 // restore replaces the realm's content by a backup's, in a new epoch.
 func (r *realm) restore(b *backup) {
-	r.newEpoch()
+	if !r.s.opts.Mutants.Has(mutant.RestoreKeepsSalt) { // MUTANT restore-keeps-salt
+		r.newEpoch()
+	}
 	r.content = b.content
 	r.nextFile = max(r.nextFile, b.nextFile)
 	r.durable = 0 // until the restore is durable
@@ -129,9 +133,13 @@ func (r *realm) enable(at env.Time) error {
 	if !r.terminated {
 		return fmt.Errorf("%w: sync of realm %q is not terminated", errRecord, r.path)
 	}
-	boot := &changeset.Changeset{Version: 1, OriginTimestamp: beginningOfTime, Instructions: rebuild(r.state)}
+	state := r.state
+	if r.s.opts.Mutants.Has(mutant.EnableLosesData) {
+		state = store.New() // MUTANT enable-loses-data
+	}
+	boot := &changeset.Changeset{Version: 1, OriginTimestamp: beginningOfTime, Instructions: rebuild(state)}
 	r.newEpoch()
-	r.content = content{state: r.state, files: map[uint64]*file{}, epochStart: r.nextFile,
+	r.content = content{state: state, files: map[uint64]*file{}, epochStart: r.nextFile,
 		breaking: r.pendingBreaking, declared: r.declared}
 	r.durable = 0 // until the epoch is durable
 	if len(boot.Instructions) > 0 {

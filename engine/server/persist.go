@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/syncsim/syncsim/engine/changeset"
 	"github.com/syncsim/syncsim/engine/env"
+	"github.com/syncsim/syncsim/engine/mutant"
 	"github.com/syncsim/syncsim/engine/wire"
 )
 
@@ -211,6 +213,10 @@ func (r *realm) persist(recs ...[]byte) {
 }
 
 func (r *realm) flush() {
+	if r.s.opts.Mutants.Has(mutant.AckBeforeSync) {
+		r.flushLater()
+		return
+	}
 	if r.retry != nil {
 		r.retry.Stop()
 		r.retry = nil
@@ -222,5 +228,22 @@ func (r *realm) flush() {
 	}
 	r.durable = r.latestVersion()
 	r.synced = r.appended
+	r.pushAll()
+}
+
+// flushLater is MUTANT ack-before-sync: what is appended counts as durable
+// at once — acknowledged and sent — and the journal is synced a second
+// later, so a crash in between loses what was promised.
+func (r *realm) flushLater() {
+	r.durable = r.latestVersion()
+	r.synced = r.appended
+	if r.retry == nil {
+		r.retry = r.s.clk.AfterFunc(time.Second, func() {
+			r.retry = nil
+			if err := r.journal.Sync(); err != nil {
+				r.s.logf("journal sync failed", "realm", r.path, "err", err)
+			}
+		})
+	}
 	r.pushAll()
 }

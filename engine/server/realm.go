@@ -200,7 +200,7 @@ func (r *realm) integrate(f *file, cs *changeset.Changeset, at env.Time) (*chang
 		theirs = append(theirs, c)
 		vs = append(vs, v)
 	}
-	ours2, theirs2, err := merge.TransformSeq([]*changeset.Changeset{cs}, theirs)
+	ours2, theirs2, err := merge.TransformSeqWith([]*changeset.Changeset{cs}, theirs, r.s.opts.Mutants)
 	if err != nil {
 		return nil, err
 	}

@@ -35,6 +35,7 @@ import (
 	"time"
 
 	"github.com/syncsim/syncsim/engine/env"
+	"github.com/syncsim/syncsim/engine/mutant"
 )
 
 // Options configure a server.
@@ -64,6 +65,9 @@ type Options struct {
 	Log *slog.Logger
 	// Observer, if set, is told what the server does (for histories).
 	Observer Observer
+	// Mutants switches deliberate bugs on (see package mutant): the merge,
+	// protocol, durability and lifecycle mutants. Zero: none.
+	Mutants mutant.Set
 }
 
 // Observer is told of the server's durable actions, in order.

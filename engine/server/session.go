@@ -8,6 +8,7 @@ import (
 
 	"github.com/syncsim/syncsim/engine/changeset"
 	"github.com/syncsim/syncsim/engine/env"
+	"github.com/syncsim/syncsim/engine/mutant"
 	"github.com/syncsim/syncsim/engine/protocol"
 	"github.com/syncsim/syncsim/engine/store"
 )
@@ -211,6 +212,9 @@ func (ss *session) ident2(m *protocol.ClientIdent) {
 	f.lastSeen = max(f.lastSeen, now)
 	ss.file = f
 	ss.sent = m.DownloadCursor.ServerVersion
+	if ss.sent > 0 && r.s.opts.Mutants.Has(mutant.DownloadOverlapsCursor) {
+		ss.sent-- // MUTANT download-overlaps-cursor: resend the version at the cursor
+	}
 	ss.acked = ^uint64(0) // forces the first DOWNLOAD
 	r.persist(encodeSeen(f.ident, now))
 	ss.push()
@@ -260,10 +264,13 @@ func (ss *session) upload(m *protocol.Upload) {
 	for i := range m.Changesets {
 		cs := &m.Changesets[i]
 		last := f.latest(r.latestVersion())
-		if cs.Version <= last.ClientVersion {
+		// MUTANT resent-upload-integrated-twice: a re-sent copy of the last
+		// integrated changeset is integrated again.
+		again := cs.Version == last.ClientVersion && r.s.opts.Mutants.Has(mutant.ResentUploadIntegratedTwice)
+		if cs.Version <= last.ClientVersion && !again {
 			continue // already integrated: uploads are idempotent
 		}
-		if cs.Version != last.ClientVersion+1 {
+		if cs.Version != last.ClientVersion+1 && !again {
 			// A gap: a stray copy of a later upload arrived before the
 			// missing version. Ignore the rest; the client resends in
 			// order after its connection broke.
@@ -369,7 +376,7 @@ func (ss *session) push() {
 			v := ss.sent + 1
 			e := &r.entries[v-1]
 			ss.sent = v
-			if e.origin == f.ident {
+			if e.origin == f.ident && !r.s.opts.Mutants.Has(mutant.OwnChangesetEchoed) { // MUTANT own-changeset-echoed
 				continue // a client never receives its own changesets back
 			}
 			d.Changesets = append(d.Changesets, protocol.ServerChangeset{
@@ -378,6 +385,9 @@ func (ss *session) push() {
 				Changeset:                   *e.cs,
 			})
 			bytes += e.size
+		}
+		if n := len(d.Changesets); n > 1 && r.s.opts.Mutants.Has(mutant.DownloadSkipsChangeset) {
+			d.Changesets = d.Changesets[:n-1] // MUTANT download-skips-changeset
 		}
 		d.DownloadCursor = protocol.DownloadCursor{ServerVersion: ss.sent, LastIntegratedClientVersion: f.latest(ss.sent).ClientVersion}
 		d.DownloadableBytes = r.bytesAfter(ss.sent, f)

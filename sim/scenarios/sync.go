@@ -195,7 +195,11 @@ func (s Sync) Install(w *sim.World) error {
 
 func (run *syncRun) startServer() error {
 	n := run.w.Server
-	opts := server.Options{Address: sim.ServerName}
+	mutants, err := run.w.Config.MutantSet()
+	if err != nil {
+		return err
+	}
+	opts := server.Options{Address: sim.ServerName, Mutants: mutants}
 	if run.cfg.Lifecycle {
 		opts.HistoryTTL = lifecycleTTL
 		opts.Roles = lifecycleRoles
@@ -233,10 +237,14 @@ func (run *syncRun) restartServer() {
 // storage; it logs in if no user is cached, then opens the realm.
 func (c *syncClient) start() {
 	n := c.node
-	h, err := client.NewHost(n.Clock(), n.Net, n.Storage(), n.Rand)
+	mutants, err := c.run.w.Config.MutantSet()
+	var h *client.Host
+	if err == nil {
+		h, err = client.NewHost(n.Clock(), n.Net, n.Storage(), n.Rand)
+	}
 	if err == nil {
 		c.host = h
-		c.app, err = client.NewApp(h, client.AppConfig{ID: "app", BaseURL: sim.ServerName, BaseFilePath: "app"})
+		c.app, err = client.NewApp(h, client.AppConfig{ID: "app", BaseURL: sim.ServerName, BaseFilePath: "app", Mutants: mutants})
 	}
 	if err != nil {
 		c.run.w.Fail(fmt.Errorf("%w: %s: starting: %w", ErrSync, n.Name, err))
