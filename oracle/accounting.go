@@ -299,8 +299,12 @@ func verb(op EffectOp) string {
 // effects on the field (not only erases) can explain.
 func (a *accountant) explain(inc *incarnation, i int, fieldWise bool) Bucket {
 	e := &inc.write.Fields[i]
-	if a.reverted(inc, e.Object, Infinite) {
-		return BucketReverted
+	for _, c := range a.fates[inc.write.ID].incs {
+		// A compensating write of any changeset that carried the write
+		// (a recovery may replay one the server had already reverted).
+		if a.reverted(c, e.Object, Infinite) {
+			return BucketReverted
+		}
 	}
 	// later reports whether effect j of b may come after effect i of inc:
 	// not made before it.
@@ -308,7 +312,7 @@ func (a *accountant) explain(inc *incarnation, i int, fieldWise bool) Bucket {
 		if b.write == inc.write {
 			return b == inc && j > i
 		}
-		return a.counts(b) && !a.surelyAfter(inc, b)
+		return a.counts(b) && !a.surelyBefore(b, inc)
 	}
 	erased := func(object string) bool {
 		for _, r := range a.byObject[object] {
@@ -319,6 +323,9 @@ func (a *accountant) explain(inc *incarnation, i int, fieldWise bool) Bucket {
 		return false
 	}
 	if (e.Op != EffectErase && erased(e.Object)) || (e.Link != "" && erased(e.Link)) {
+		return BucketDeleted
+	}
+	if e.Op != EffectErase && (a.createRolledBack(e.Object) || a.objectReverted(e.Object, inc)) {
 		return BucketDeleted
 	}
 	if !fieldWise || e.Op == EffectCreate {
@@ -342,7 +349,28 @@ func (a *accountant) overrides(inc *incarnation, i int, r effectRef, later func(
 		if r.inc.write == inc.write {
 			return r.inc == inc && r.i > i && g.Op == EffectCreate
 		}
-		return g.Op == EffectCreate && a.counts(r.inc) && a.maybeAfter(r.inc, inc)
+		if g.Op != EffectCreate || !a.counts(r.inc) {
+			return false
+		}
+		if a.maybeAfter(r.inc, inc) || a.rebuiltBetween(inc, r.inc) {
+			return true
+		}
+		// A reset's recovery replays an erase on the fresh copy, which may
+		// no longer have the object (erased, or its create rolled back): it
+		// then erases nothing, and any create not made before the recovery
+		// may bring the object back.
+		if inc != a.fates[inc.write.ID].incs[0] && !a.surelyAfter(inc, r.inc) {
+			return true
+		}
+		// Erase vs erase is one erase: a create made on top of a
+		// concurrent erase of the object undoes this one too.
+		for _, x := range a.byObject[e.Object] {
+			if x.fv().Op == EffectErase && x.inc.write != inc.write && a.counts(x.inc) &&
+				!a.surelyBefore(x.inc, inc) && !a.surelyBefore(inc, x.inc) && a.maybeAfter(r.inc, x.inc) {
+				return true
+			}
+		}
+		return false
 	case EffectSet:
 		switch g.Op {
 		case EffectSet:
@@ -355,6 +383,40 @@ func (a *accountant) overrides(inc *incarnation, i int, r effectRef, later func(
 	switch g.Op { // a list element
 	case EffectEraseElement, EffectSetElement, EffectMove, EffectClear:
 		return later(r.inc, r.i)
+	}
+	return false
+}
+
+// createRolledBack reports whether a restore rolled back a create of
+// object: the server's history lost it, and with it the object (a write
+// to it made on another replica is then dropped, by transform or by a
+// client reset's recovery rule 2).
+func (a *accountant) createRolledBack(object string) bool {
+	for _, r := range a.byObject[object] {
+		if r.fv().Op != EffectCreate {
+			continue
+		}
+		for _, at := range a.rolled[r.inc.id] {
+			if at >= r.inc.made {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// objectReverted reports whether a compensating write reverted another
+// changeset's create of object: that erases the object, for every client.
+func (a *accountant) objectReverted(object string, inc *incarnation) bool {
+	for _, r := range a.h.Reverts {
+		if r.Object != object || r.Changeset == inc.id {
+			continue
+		}
+		for _, x := range a.byObject[object] {
+			if x.inc.id == r.Changeset && x.fv().Op == EffectCreate {
+				return true
+			}
+		}
 	}
 	return false
 }

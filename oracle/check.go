@@ -106,7 +106,7 @@ func Check(h *History, opts Options) (Report, error) {
 		errs = append(errs, linCheck{
 			oracle: OracleSyncLog, realm: rh.Realm, index: i,
 			model: syncLogModel(), ops: ops, explain: explainSync,
-			annotations: annotations(rh.History, lanes),
+			annotations: inSlots(annotations(rh.History, lanes)),
 		}.run(&syncV, opts))
 		ops, lanes = visibilityOps(rh.History)
 		errs = append(errs, linCheck{
@@ -261,9 +261,13 @@ func annotations(h *History, lanes []string) []porcupine.Annotation {
 		server(c.At, fmt.Sprintf("compaction: horizon %d, expired files %v", c.Horizon, c.Expired))
 	}
 	for _, r := range h.Resets {
+		discarded := "nothing"
+		if len(r.Discarded) > 0 {
+			discarded = idsString(sortedIDs(r.Discarded))
+		}
 		out = append(out, porcupine.Annotation{ClientId: slices.Index(lanes, r.Client), Start: r.Call, End: r.Return,
 			Description:     fmt.Sprintf("client reset (%s) → %s", r.Mode, r.Outcome),
-			Details:         fmt.Sprintf("code %s; file %d → %d; discarded %s", r.Code, r.OldFile, r.NewFile, idsString(sortedIDs(r.Discarded))),
+			Details:         fmt.Sprintf("code %s; file %d → %d; discarded %s", r.Code, r.OldFile, r.NewFile, discarded),
 			BackgroundColor: resetColor})
 	}
 	return out

@@ -112,6 +112,19 @@ type Upload struct {
 	Outcome  Outcome       `json:"outcome"`
 	Acked    uint64        `json:"acked,omitempty"` // OutcomeOK: UploadCursor.ClientVersion of the acknowledgement
 	Code     Code          `json:"code,omitempty"`  // OutcomeReset
+	Seq
+}
+
+// Seq orders an operation's ends among the events of the same virtual
+// instant (a server handles an arrival and sends its replies at one
+// instant): CallSeq and ReturnSeq are positions in one sequence of events
+// the recorder numbers, ascending in the order they happened. 0 means
+// unknown: Call is then taken as the start of its instant and Return as
+// its end. Only the sync-log oracle uses them, to order what porcupine
+// would otherwise have to try in every order.
+type Seq struct {
+	CallSeq   uint64 `json:"callSeq,omitempty"`
+	ReturnSeq uint64 `json:"returnSeq,omitempty"`
 }
 
 // Download is one DOWNLOAD message received (or the error that came
@@ -144,7 +157,14 @@ type Download struct {
 	Salt    uint64  `json:"salt,omitempty"`    // ServerVersionSalt
 	Latest  uint64  `json:"latest,omitempty"`  // LatestServerVersion
 	Acked   uint64  `json:"acked,omitempty"`   // UploadCursor.ClientVersion
+	// Received is when the client received it (0: at Return). What the
+	// client had integrated when it wrote or read is judged by it.
+	Received int64 `json:"received,omitempty"`
+	Seq
 }
+
+// receivedAt is when the client received d.
+func (d *Download) receivedAt() int64 { return cmp.Or(d.Received, d.Return) }
 
 // NewFile is the server handing out a client file ident: Call when the
 // BIND asking for it was sent, Return when SERVER_IDENT arrived.
@@ -155,6 +175,7 @@ type NewFile struct {
 	Salt   uint64 `json:"salt"`
 	Call   int64  `json:"call"`
 	Return int64  `json:"return"`
+	Seq
 }
 
 // Backup is the harness taking a backup snapshot of a realm, instantaneous.
@@ -185,12 +206,15 @@ type Restore struct {
 
 // Terminate is the harness terminating and re-enabling sync of a realm:
 // every client file is forgotten and a new epoch Salt starts; the new
-// epoch's history is the first Keep entries of the old one (0: cleared).
+// epoch's history is the first Keep entries of the old one (0: cleared),
+// then, if Rebuilt, one server-made changeset (id {0, Keep+1}) that
+// rebuilds the realm's data.
 type Terminate struct {
-	Realm string `json:"realm"`
-	Salt  uint64 `json:"salt"`
-	Keep  uint64 `json:"keep"`
-	At    int64  `json:"at"`
+	Realm   string `json:"realm"`
+	Salt    uint64 `json:"salt"`
+	Keep    uint64 `json:"keep"`
+	Rebuilt bool   `json:"rebuilt,omitempty"`
+	At      int64  `json:"at"`
 }
 
 // Compact is the harness compacting a realm's history with the given
@@ -635,8 +659,14 @@ func (h *History) Validate() error {
 			bad("%s %d: call %d and return %d are not an interval", what, i, call, ret)
 		}
 	}
+	seqs := func(what string, i int, call, ret int64, s Seq) {
+		if call == ret && s.CallSeq != 0 && s.ReturnSeq != 0 && s.ReturnSeq < s.CallSeq {
+			bad("%s %d: returns (seq %d) before its call (seq %d) at the same instant", what, i, s.ReturnSeq, s.CallSeq)
+		}
+	}
 	for i, u := range h.Uploads {
 		interval("upload", i, u.Call, u.Return)
+		seqs("upload", i, u.Call, u.Return, u.Seq)
 		switch {
 		case u.Client == "" || u.Realm == "":
 			bad("upload %d: no client or realm", i)
@@ -667,8 +697,12 @@ func (h *History) Validate() error {
 	}
 	for i, d := range h.Downloads {
 		interval("download", i, d.Call, d.Return)
+		seqs("download", i, d.Call, d.Return, d.Seq)
 		if d.Client == "" || d.Realm == "" {
 			bad("download %d: no client or realm", i)
+		}
+		if d.Received != 0 && (d.Received < d.Return || d.Received == Infinite) {
+			bad("download %d: received at %d, before it was produced (%d) or never", i, d.Received, d.Return)
 		}
 		switch d.Outcome {
 		case OutcomeOK:
@@ -686,6 +720,7 @@ func (h *History) Validate() error {
 	}
 	for i, f := range h.NewFiles {
 		interval("new file", i, f.Call, f.Return)
+		seqs("new file", i, f.Call, f.Return, f.Seq)
 		if f.Client == "" || f.Realm == "" || f.File == 0 {
 			bad("new file %d: no client, realm or ident", i)
 		}

@@ -88,9 +88,9 @@ func newLineage(h *History) *lineage {
 			continue
 		}
 		for _, e := range d.Entries {
-			receive(d.Client, e.ID, d.Return)
+			receive(d.Client, e.ID, d.receivedAt())
 		}
-		l.acks[d.Client] = append(l.acks[d.Client], ack{at: d.Return, file: d.File, acked: d.Acked})
+		l.acks[d.Client] = append(l.acks[d.Client], ack{at: d.receivedAt(), file: d.File, acked: d.Acked})
 	}
 	for i := range h.Uploads {
 		if u := &h.Uploads[i]; u.Outcome == OutcomeOK {
@@ -209,35 +209,88 @@ func (l *lineage) follow() {
 func (id ChangesetID) IsZero() bool { return id == ChangesetID{} }
 
 // surely reports whether client had certainly integrated inc by time t: it
-// made it, or received it.
+// made it, or received it before t (a changeset received at the very
+// instant t may have been integrated just after what the client did at t).
+//
+// A manual reset deletes the replica: what it had integrated before does
+// not count for the one the client opens after.
 func (l *lineage) surely(client string, inc *incarnation, t int64) bool {
-	if inc.maker == client && inc.made <= t {
+	return l.integrated(client, inc, t, false)
+}
+
+// integrated reports whether client made inc by t or received it before
+// t (by t, if atT).
+func (l *lineage) integrated(client string, inc *incarnation, t int64, atT bool) bool {
+	floor := l.deletedBefore(client, t)
+	if inc.maker == client && inc.made <= t && inc.made > floor {
 		return true
 	}
 	if inc.id.IsZero() {
 		return false
 	}
 	times := l.received[client][inc.id]
-	i, _ := slices.BinarySearch(times, inc.made)
-	return i < len(times) && times[i] <= t
+	i, _ := slices.BinarySearch(times, max(inc.made, floor+1))
+	return i < len(times) && (times[i] < t || atT && times[i] == t)
+}
+
+// deletedBefore is when client's replica was last deleted by a manual
+// reset before t (-1: never).
+func (l *lineage) deletedBefore(client string, t int64) int64 {
+	floor := int64(-1)
+	for _, r := range l.resets[client] {
+		if r.Outcome == ResetManual && r.Return < t {
+			floor = max(floor, r.Return)
+		}
+	}
+	return floor
 }
 
 // maybe reports whether client may have integrated inc by time t: surely,
 // or through a server-made changeset (a snapshot of the state, origin file
 // 0) that arrived after inc was made.
 func (l *lineage) maybe(client string, inc *incarnation, t int64) bool {
-	if l.surely(client, inc, t) {
+	if l.integrated(client, inc, t, true) {
 		return true
 	}
 	snaps := l.snaps[client]
-	i, _ := slices.BinarySearch(snaps, inc.made)
+	i, _ := slices.BinarySearch(snaps, max(inc.made, l.deletedBefore(client, t)+1))
 	return i < len(snaps) && snaps[i] <= t
 }
 
 // surelyAfter reports whether b was certainly made on top of a; maybeAfter
-// whether it may have been.
-func (l *lineage) surelyAfter(b, a *incarnation) bool { return l.surely(b.maker, a, b.seen) }
-func (l *lineage) maybeAfter(b, a *incarnation) bool  { return l.maybe(b.maker, a, b.seen) }
+// whether it may have been. Writes carried by one recovery changeset are
+// ordered as they were made.
+func (l *lineage) surelyAfter(b, a *incarnation) bool {
+	if shared, after := sameCarrier(b, a); shared {
+		return after
+	}
+	return l.surely(b.maker, a, b.seen)
+}
+
+func (l *lineage) maybeAfter(b, a *incarnation) bool {
+	if shared, after := sameCarrier(b, a); shared {
+		return after
+	}
+	return l.maybe(b.maker, a, b.seen)
+}
+
+// sameCarrier reports whether b and a are two writes carried by one
+// changeset (a recovery's), and if so whether b's write came after a's.
+func sameCarrier(b, a *incarnation) (shared, after bool) {
+	if b.id != a.id || b.id.IsZero() || b.write == a.write {
+		return false, false
+	}
+	return true, a.write.Call < b.write.Call || (a.write.Call == b.write.Call && a.write.ID < b.write.ID)
+}
+
+// surelyBefore reports whether b was certainly made before inc's write
+// began: before its first incarnation (a recovery replays a write on a
+// fresh copy that may already hold b, but b then still came after the
+// write itself).
+func (l *lineage) surelyBefore(b, inc *incarnation) bool {
+	first := l.fates[inc.write.ID].incs[0]
+	return l.surelyAfter(inc, b) && l.surelyAfter(first, b)
+}
 
 // outranks reports whether b's update wins over a's when they are
 // concurrent: a non-default update beats a default one, then the higher
@@ -257,7 +310,7 @@ func outranks(b *incarnation, bDefault bool, a *incarnation, aDefault bool) bool
 // accounting's and read-your-writes' explanations); surelyBeats
 // under-approximates (monotonic reads' violations).
 func (l *lineage) mayBeat(b *FieldValue, bi *incarnation, a *FieldValue, ai *incarnation) bool {
-	if l.maybeAfter(bi, ai) {
+	if l.maybeAfter(bi, ai) || l.rebuiltBetween(ai, bi) {
 		return true
 	}
 	return !l.surelyAfter(ai, bi) && outranks(bi, b.Default, ai, a.Default)
@@ -304,6 +357,19 @@ func (l *lineage) reverted(inc *incarnation, object string, t int64) bool {
 	}
 	for _, at := range l.reverts[inc.id][object] {
 		if at >= inc.made && at <= t {
+			return true
+		}
+	}
+	return false
+}
+
+// rebuiltBetween reports whether a terminate and re-enable that rebuilt
+// the realm's history as one server-made changeset came after a was made
+// and before b was: a's effects then live on only as the state that
+// changeset builds, which b, merged after it, overrides.
+func (l *lineage) rebuiltBetween(a, b *incarnation) bool {
+	for _, t := range l.h.Terminates {
+		if t.Rebuilt && a.made <= t.At && t.At < b.made {
 			return true
 		}
 	}

@@ -3,6 +3,7 @@ package oracle
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -23,8 +24,12 @@ import (
 //     class or property (recovery cannot replay them; DESIGN is silent,
 //     this reference treats them so): recover → manual, recoverOrDiscard →
 //     discard;
-//  5. a local class or property the fresh copy lacks, or with another type
-//     (or a class with another primary key) → manual, discard too;
+//  5. a local class or property the state the reset would end at lacks, or
+//     has with another type (or a class with another primary key) → manual:
+//     for a discard the fresh copy; for a recovery the fresh copy with the
+//     classes and properties the unsynced changes added (replayed like the
+//     objects created locally, rule 1: a schema change not yet synced is an
+//     additive change, which recovery carries over);
 //  6. discard → the fresh state; recover → the fresh state with the
 //     unsynced changesets replayed by the recovery rules (below).
 //
@@ -120,14 +125,17 @@ func ExpectReset(rc *ResetCheck) (Expectation, error) {
 	if rc.Fresh == nil {
 		return Expectation{}, errNoFresh
 	}
-	if why := schemaLoss(rc.Before.Schema, rc.Fresh.Schema); why != "" {
-		return manual(why)
-	}
 	if mode == ModeDiscard {
+		if why := schemaLoss(rc.Before.Schema, rc.Fresh.Schema); why != "" {
+			return manual(why)
+		}
 		fresh := rc.Fresh.clone()
 		return Expectation{Outcome: ResetDiscarded, Why: discard, State: &fresh}, nil
 	}
 	state := recoverState(rc.Fresh, &rc.Before, rc.Unsynced)
+	if why := schemaLoss(rc.Before.Schema, state.Schema); why != "" {
+		return manual(why)
+	}
 	return Expectation{Outcome: ResetRecovered, Why: "recovery may proceed", State: &state}, nil
 }
 
@@ -326,10 +334,14 @@ func (t *listTracker) place(i int) int {
 // before is the pre-reset local state (the source of copied lists).
 func recoverState(fresh, before *PlainState, unsynced []PlainChangeset) PlainState {
 	e := fresh.clone()
+	e.Schema = cloneSchema(fresh.Schema)
 	lists := map[listKey]*listTracker{}
 	var marked []listKey
 	for _, cs := range unsynced {
 		for _, in := range cs.Instructions {
+			if addSchema(&e, in) {
+				continue
+			}
 			obj, ok := e.Objects[in.Object]
 			switch in.Op {
 			case OpCreateObject:
@@ -449,4 +461,43 @@ func newObject(c PlainClass, class string) PlainObject {
 		}
 	}
 	return o
+}
+
+func cloneSchema(s map[string]PlainClass) map[string]PlainClass {
+	out := make(map[string]PlainClass, len(s))
+	for name, c := range s {
+		out[name] = PlainClass{PK: c.PK, Props: maps.Clone(c.Props)}
+	}
+	return out
+}
+
+// addSchema replays an unsynced AddTable or AddColumn onto e (a class or
+// property the fresh copy has already stays as it is there); it reports
+// whether in was one.
+func addSchema(e *PlainState, in PlainInstruction) bool {
+	switch in.Op {
+	case OpAddTable:
+		if _, ok := e.Schema[in.Class]; !ok {
+			e.Schema[in.Class] = PlainClass{PK: in.PK, Props: map[string]PlainProp{}}
+		}
+		return true
+	case OpAddColumn:
+		c, ok := e.Schema[in.Class]
+		if _, has := c.Props[in.Field]; !ok || has || in.Prop == nil {
+			return true
+		}
+		if c.Props == nil {
+			c.Props = map[string]PlainProp{}
+			e.Schema[in.Class] = c
+		}
+		c.Props[in.Field] = *in.Prop
+		for name, o := range e.Objects {
+			if o.Class == in.Class && !in.Prop.List {
+				o.Fields[in.Field] = in.Prop.zero()
+				e.Objects[name] = o
+			}
+		}
+		return true
+	}
+	return false
 }

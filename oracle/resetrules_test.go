@@ -330,3 +330,101 @@ func TestClientResetOracle(t *testing.T) {
 		})
 	}
 }
+
+// Schema instructions (AddTable, AddColumn).
+func addTable(class, pk string) PlainInstruction {
+	return PlainInstruction{Op: OpAddTable, Class: class, PK: pk}
+}
+
+func addColumn(class, field string, p PlainProp) PlainInstruction {
+	return PlainInstruction{Op: OpAddColumn, Class: class, Field: field, Prop: &p}
+}
+
+// Rule 5 against the state the reset would end at: a recovery checks the
+// local schema against the fresh copy plus the classes and properties the
+// unsynced changes add (replayed like local creations), a discard against
+// the fresh copy alone.
+func TestResetReferenceSchemaRule(t *testing.T) {
+	type objs = map[string]PlainObject
+	type schema = map[string]PlainClass
+	title := PlainProp{Kind: KindString, Nullable: true}
+	taskOnly := schema{"Task": {PK: KindInt, Props: map[string]PlainProp{"title": title}}}
+	// A schema created locally and never synced: the fresh copy has none.
+	created := PlainState{Schema: taskOnly, Objects: objs{t1: {Class: "Task", Fields: map[string]Value{"title": Str("x")}, Lists: map[string][]Value{}}}}
+	createdLocally := []PlainChangeset{cs(1, addTable("Task", KindInt), addColumn("Task", "title", title), mk(t1), upd(t1, "title", Str("x")))}
+	// Columns added locally to a class the fresh copy has objects of.
+	wide := schema{"Task": {PK: KindInt, Props: map[string]PlainProp{"title": title,
+		"note":  {Kind: KindString, Nullable: true},
+		"owner": {Kind: KindLink, Nullable: true, Target: "Person"},
+		"done":  {Kind: KindInt},
+		"tags":  {Kind: KindString, List: true},
+	}}, "Person": {PK: KindString, Props: map[string]PlainProp{}}}
+	narrow := schema{"Task": taskOnly["Task"], "Person": wide["Person"]}
+	serverTask := func(f map[string]Value) PlainObject {
+		return PlainObject{Class: "Task", Fields: f, Lists: map[string][]Value{}}
+	}
+	tests := []struct {
+		name     string
+		rc       ResetCheck
+		outcome  ResetOutcome
+		why      string
+		expected *PlainState // the state of a recovery or discard
+	}{
+		{name: "rule 5: a recovery replays a class and property created locally, with the object",
+			rc:      ResetCheck{Mode: ModeRecover, Fresh: &PlainState{}, Before: created, Unsynced: createdLocally},
+			outcome: ResetRecovered, expected: &created},
+		{name: "rule 5: a discard checks the fresh copy alone: a class created locally goes manual",
+			rc:      ResetCheck{Mode: ModeDiscard, Fresh: &PlainState{}, Before: created, Unsynced: createdLocally},
+			outcome: ResetManual, why: "the fresh copy lacks local class Task"},
+		{name: "rule 5: a local class the fresh copy lacks and no unsynced change adds goes manual in a recovery",
+			rc: ResetCheck{Mode: ModeRecover, Fresh: &PlainState{Schema: taskOnly},
+				Before:   PlainState{Schema: schema{"Task": taskOnly["Task"], "Person": {PK: KindString, Props: map[string]PlainProp{}}}, Objects: objs{t1: created.Objects[t1]}},
+				Unsynced: []PlainChangeset{cs(1, mk(t1), upd(t1, "title", Str("x")))}},
+			outcome: ResetManual, why: "the fresh copy lacks local class Person"},
+		{name: "rule 5: a property added locally gives the fresh copy's objects its zero value, null for an optional or a link",
+			rc: ResetCheck{Mode: ModeRecover,
+				Fresh: &PlainState{Schema: narrow, Objects: objs{t1: serverTask(map[string]Value{"title": Str("s")}), t2: serverTask(map[string]Value{"title": {}})}},
+				Before: PlainState{Schema: wide, Objects: objs{t1: serverTask(map[string]Value{"title": Str("s"), "note": {}, "owner": {}, "done": Int(0)}),
+					t2: serverTask(map[string]Value{"title": {}, "note": {}, "owner": {}, "done": Int(0)})}},
+				Unsynced: []PlainChangeset{cs(1, addColumn("Task", "note", wide["Task"].Props["note"]), addColumn("Task", "owner", wide["Task"].Props["owner"])),
+					cs(2, addColumn("Task", "done", wide["Task"].Props["done"]), addColumn("Task", "tags", wide["Task"].Props["tags"]))}},
+			outcome: ResetRecovered,
+			expected: &PlainState{Schema: wide, Objects: objs{
+				t1: serverTask(map[string]Value{"title": Str("s"), "note": {}, "owner": {}, "done": Int(0)}),
+				t2: serverTask(map[string]Value{"title": {}, "note": {}, "owner": {}, "done": Int(0)})}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			deep := func(s *PlainState) PlainState { c := s.clone(); c.Schema = cloneSchema(s.Schema); return c }
+			fresh := deep(tt.rc.Fresh)
+			got, err := ExpectReset(&tt.rc)
+			require.NoError(t, err)
+			require.Equal(t, tt.outcome, got.Outcome, got.Why)
+			require.Contains(t, got.Why, tt.why)
+			require.Equal(t, fresh, deep(tt.rc.Fresh), "the reference must not change the fresh copy")
+			// The oracle judges a replica that ended where the reference says.
+			rc := tt.rc
+			rc.Client, rc.Realm, rc.Call, rc.Code, rc.Outcome = "a", testRealm, 100, CodeDivergingHistories, tt.outcome
+			if tt.outcome == ResetManual {
+				require.Nil(t, got.State)
+				rc.After = tt.rc.Before
+				rc.Backup = &BackupCopy{State: tt.rc.Before}
+				for _, c := range tt.rc.Unsynced {
+					rc.Backup.Unsynced = append(rc.Backup.Unsynced, c.ID)
+				}
+			} else {
+				require.Equal(t, *tt.expected, *got.State, "expected state, as stored")
+				rc.After = *tt.expected
+			}
+			res := CheckResets(&History{ResetChecks: []ResetCheck{rc}})
+			require.True(t, res.Pass, "%v", res.Failures)
+			if tt.outcome == ResetRecovered {
+				// One that ended at the fresh copy lost the local schema.
+				rc.After = tt.rc.Fresh.clone()
+				res = CheckResets(&History{ResetChecks: []ResetCheck{rc}})
+				require.False(t, res.Pass)
+				require.Contains(t, res.Failures[0], "after recover: class Task ")
+			}
+		})
+	}
+}

@@ -119,7 +119,8 @@ func (s *sessions) check(res *SessionResult) []string {
 
 // waived reports whether something between from and to waives the
 // guarantees for client's reads of object: a reset that discarded (or went
-// manual), a restore, a compensating write on the object.
+// manual), a restore, a compensating write on the object (the client's
+// own, or another's that may have reached it).
 func (s *sessions) waived(client, object string, from, to int64) bool {
 	for _, r := range s.resets[client] {
 		if (r.Outcome == ResetDiscarded || r.Outcome == ResetManual) && r.Return > from && r.Call <= to {
@@ -130,10 +131,44 @@ func (s *sessions) waived(client, object string, from, to int64) bool {
 		if r.At > from && r.At <= to {
 			return true
 		}
+		// A write made on a replica that had not yet learnt of an earlier
+		// restore is replayed by the reset that tells it, on the restored
+		// state (which may lack its object).
+		if r.At <= from && s.learns(client, r.At, from, to) {
+			return true
+		}
 	}
 	for _, r := range s.h.Reverts {
-		if r.Client == client && r.Object == object && r.At > from && r.At <= to {
+		if r.Object != object {
+			continue
+		}
+		if r.Client == client && r.At > from && r.At <= to {
 			return true
+		}
+		// Another client's write reverted: the compensating write, a
+		// server-made changeset, may reach this client too (reverting a
+		// create erases the object).
+		if s.snapBetween(client, from, to) {
+			return true
+		}
+	}
+	return false
+}
+
+// snapBetween reports whether a server-made changeset reached client in
+// (from, to].
+func (l *lineage) snapBetween(client string, from, to int64) bool {
+	snaps := l.snaps[client]
+	i, _ := slices.BinarySearch(snaps, from+1)
+	return i < len(snaps) && snaps[i] <= to
+}
+
+// learns reports whether client's first reset after a restore at
+// restored began after from and by to.
+func (s *sessions) learns(client string, restored, from, to int64) bool {
+	for _, r := range s.resets[client] {
+		if r.Call >= restored {
+			return r.Call > from && r.Call <= to
 		}
 	}
 	return false
@@ -165,7 +200,7 @@ func (s *sessions) readYourWrites(r *Read) string {
 		if x.inc.write == w {
 			return x.i > own.i
 		}
-		return s.maybe(r.Client, x.inc, r.Return) && !s.surelyAfter(inc, x.inc)
+		return s.maybe(r.Client, x.inc, r.Return) && !s.surelyBefore(x.inc, inc)
 	}
 	for _, target := range []string{r.Object, e.Link} {
 		for _, x := range s.byObject[target] {
@@ -255,12 +290,29 @@ func (s *sessions) monotonic(k fieldKey, reads []*Read) []string {
 func (s *sessions) allBeat(newer, older []effectRef) bool {
 	for _, n := range newer {
 		for _, o := range older {
-			if !s.surelyBeats(n.fv(), n.inc, o.fv(), o.inc) {
+			if !s.surelyBeats(n.fv(), n.inc, o.fv(), o.inc) || s.continuesWinner(o, n) {
 				return false
 			}
 		}
 	}
 	return true
+}
+
+// continuesWinner reports whether update o may have been made on top of
+// another update of the field that may beat n: o then overrides what beat
+// n, whatever the rule says of o and n alone (a default update made on top
+// of a value that won over n's concurrent one still ends up on top).
+func (s *sessions) continuesWinner(o, n effectRef) bool {
+	for _, c := range s.byObject[o.fv().Object] {
+		g := c.fv()
+		if g.Op != EffectSet || g.Field != o.fv().Field || c.inc.write == o.inc.write || c.inc.write == n.inc.write {
+			continue
+		}
+		if s.maybeAfter(o.inc, c.inc) && s.mayBeat(g, c.inc, n.fv(), n.inc) {
+			return true
+		}
+	}
+	return false
 }
 
 // erasedBetween reports whether the client may have integrated an erase of

@@ -123,6 +123,42 @@ func TestSessionGuarantees(t *testing.T) {
 			h.read("a", t1, "title", y, 30)
 			h.read("a", t1, "title", Value{}, 40)
 		}},
+		{name: "monotonic reads, chains: a default update made on top of a value that beat a concurrent one ends on top", step: func(h *hist) {
+			defaultOnTop(h, true)
+			h.read("a", t1, "title", Str("zeta"), 20)
+			h.read("a", t1, "title", Str("untitled"), 30)
+		}},
+		{name: "monotonic reads, chains: a default update not made on top of a winner does not replace a concurrent non-default value", why: `monotonic reads: a read Task[1].title = "zeta" at 20, then the older "untitled" at 30`, step: func(h *hist) {
+			defaultOnTop(h, false)
+			h.read("a", t1, "title", Str("zeta"), 20)
+			h.read("a", t1, "title", Str("untitled"), 30)
+		}},
+		{name: "read-your-writes: waived by a compensating write on another client's write to the object when a server-made changeset reached the reader", step: func(h *hist) {
+			revertedElsewhere(h, 25)
+			h.Reads = append(h.Reads, Read{Client: "a", Realm: testRealm, Object: t1, Field: "title", Call: 30, Return: 30})
+		}},
+		{name: "read-your-writes: a compensating write on another client's write is not waived before a server-made changeset reached the reader", why: `read-your-writes: a read Task[1].title = (no object) at 30, after its own write 1 set it to "x" at 10`, step: func(h *hist) {
+			revertedElsewhere(h, 35)
+			h.Reads = append(h.Reads, Read{Client: "a", Realm: testRealm, Object: t1, Field: "title", Call: 30, Return: 30})
+		}},
+		{name: "read-your-writes: a write made after a restore the client had not learnt of is waived by its first reset after the restore", step: func(h *hist) {
+			staleAfterRestore(h, 40)
+			h.Reads = append(h.Reads, Read{Client: "a", Realm: testRealm, Object: t1, Field: "title", Call: 50, Return: 50})
+		}},
+		{name: "read-your-writes: a write made after a restore is not waived without a reset between it and the read", why: `read-your-writes: a read Task[1].title = (no object) at 50, after its own write 2 set it to "x" at 30`, step: func(h *hist) {
+			staleAfterRestore(h, 60)
+			h.Reads = append(h.Reads, Read{Client: "a", Realm: testRealm, Object: t1, Field: "title", Call: 50, Return: 50})
+		}},
+		{name: "read-your-writes: a write made after the client learnt of the restore is not waived by a later reset", why: `read-your-writes: a read Task[1].title = (no object) at 50, after its own write 2 set it to "x" at 30`, step: func(h *hist) {
+			h.Backups = append(h.Backups, Backup{Realm: testRealm, ID: 1, At: 5})
+			h.write(1, "b", id(2, 1), 8, 8, create(t1))
+			h.received("a", 1, 9, id(2, 1))
+			h.Restores = append(h.Restores, Restore{Realm: testRealm, Backup: 1, Salt: salt2, At: 20, RolledBack: ids(2, 1)})
+			h.reset(Reset{Client: "a", Mode: ModeRecover, Outcome: ResetRecovered, Code: CodeDivergingHistories, Call: 22, Return: 25, OldFile: 1, NewFile: 3})
+			h.write(2, "a", id(3, 1), 30, 30, set(t1, "title", Str("x")))
+			h.reset(Reset{Client: "a", Mode: ModeRecover, Outcome: ResetRecovered, Code: CodeBadChangeset, Call: 40, Return: 45, OldFile: 3, NewFile: 4})
+			h.Reads = append(h.Reads, Read{Client: "a", Realm: testRealm, Object: t1, Field: "title", Call: 50, Return: 50})
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -139,4 +175,43 @@ func TestSessionGuarantees(t *testing.T) {
 			require.Contains(t, res.Failures[0], tt.why)
 		})
 	}
+}
+
+// defaultOnTop: c writes "zeta" (timestamp 10); concurrently b writes
+// "untitled" as a default update (timestamp 60), on top of its own
+// "delta" (timestamp 50, which beats "zeta") if withDelta. a receives
+// c's at 15 and b's by 25.
+func defaultOnTop(h *hist, withDelta bool) {
+	h.write(1, "c", id(3, 1), 10, 10, set(t1, "title", Str("zeta")))
+	h.received("a", 1, 15, id(3, 1))
+	if withDelta {
+		h.write(2, "b", id(2, 1), 50, 10, set(t1, "title", Str("delta")))
+		h.received("a", 1, 22, id(2, 1))
+	}
+	h.write(3, "b", id(2, 2), 60, 20, setDefault(t1, "title", Str("untitled")))
+	h.received("a", 1, 25, id(2, 2))
+}
+
+// revertedElsewhere: a writes the title of t1 (x) at 10; b's create of t1
+// (2:1) is reverted by a compensating write reported to b at 20; a
+// server-made changeset reaches a at snapAt.
+func revertedElsewhere(h *hist, snapAt int64) {
+	h.write(1, "a", id(1, 1), 10, 10, set(t1, "title", Str("x")))
+	h.write(2, "b", id(2, 1), 5, 12, create(t1))
+	h.Reverts = append(h.Reverts, Revert{Client: "b", Realm: testRealm, Changeset: id(2, 1), Object: t1, At: 20})
+	h.received("a", 1, snapAt, id(0, 3))
+}
+
+// staleAfterRestore: b's create of t1 (2:1) reaches a; a restore at 20
+// rolls it back; a, not yet told, sets t1's title at 30; its first reset
+// after the restore begins at resetAt (the recovery has nothing to
+// replay: the restored state has no t1).
+func staleAfterRestore(h *hist, resetAt int64) {
+	h.Backups = append(h.Backups, Backup{Realm: testRealm, ID: 1, At: 5})
+	h.write(1, "b", id(2, 1), 8, 8, create(t1))
+	h.received("a", 1, 9, id(2, 1))
+	h.Restores = append(h.Restores, Restore{Realm: testRealm, Backup: 1, Salt: salt2, At: 20, RolledBack: ids(2, 1)})
+	h.write(2, "a", id(1, 1), 30, 30, set(t1, "title", Str("x")))
+	h.reset(Reset{Client: "a", Mode: ModeRecover, Outcome: ResetRecovered, Code: CodeDivergingHistories,
+		Call: resetAt, Return: resetAt + 5, OldFile: 1, NewFile: 3})
 }

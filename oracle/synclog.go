@@ -3,6 +3,7 @@ package oracle
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -31,8 +32,15 @@ import (
 //   - backup (instantaneous): remembers the state;
 //   - restore (instantaneous): log and files back to a backup, new salt;
 //   - terminate (instantaneous): every file forgotten, new salt, the log cut
-//     to what the new epoch keeps;
-//   - compact (instantaneous): the listed files expire.
+//     to what the new epoch keeps, then perhaps the server's changeset that
+//     rebuilds the data;
+//   - compact (instantaneous): the listed files expire;
+//   - server write: the server appends a changeset of its own (origin
+//     file 0, its id {0, server version}): a compensating write, or the
+//     changeset a re-enabled epoch begins with. Clients see these only in
+//     downloads, so each one a download delivered becomes an operation
+//     that must fall at exactly that server version of that epoch, between
+//     the epoch's start and the first download that delivered it.
 //
 // A reply never seen (OutcomeUnknown, Return = Infinite) is the reason the
 // model is a porcupine.NondeterministicModel: a dropped upload may have been
@@ -71,6 +79,7 @@ type snapshot struct {
 type uploadOp struct {
 	*Upload
 	prev []uint64
+	made *serverWrites
 }
 
 // codeSet is a set of judged reset codes.
@@ -137,6 +146,8 @@ func (s *syncState) step(input any, why *string) []*syncState {
 		return s.terminate(op, why)
 	case *Compact:
 		return s.compact(op, why)
+	case *serverWrite:
+		return s.serverWrite(op, why)
 	}
 	return reject(why, "not a sync-log operation: %T", input)
 }
@@ -173,10 +184,11 @@ func (s *syncState) downloadResets(d *Download) codeSet {
 	if f.salt != d.FileSalt || (d.From.ServerVersion > 0 && d.FromSalt != s.salt) {
 		due |= codeBit(CodeDivergingHistories)
 	}
-	switch {
-	case d.From.ServerVersion > s.log.len():
+	// Either check may answer when both fail.
+	if d.From.ServerVersion > s.log.len() {
 		due |= codeBit(CodeBadServerVersion)
-	case d.From.ClientVersion > 0 && d.From.ClientVersion > s.log.lastOf(f.ident, d.From.ServerVersion):
+	}
+	if d.From.ClientVersion > 0 && d.From.ClientVersion > s.log.lastOf(f.ident, min(d.From.ServerVersion, s.log.len())) {
 		due |= codeBit(CodeBadClientVersion)
 	}
 	if f.expired {
@@ -213,13 +225,13 @@ func (s *syncState) upload(op *uploadOp, why *string) []*syncState {
 			return reject(why, "changeset %v acknowledged but the server's last of file %d is version %d: it skipped or repeated one",
 				fresh[follows], f.ident, f.last)
 		}
-		return []*syncState{s.integrate(f, fresh)}
+		return []*syncState{s.integrate(f, fresh, op.made)}
 	}
 	// Reply unseen, or refused with a code this model does not judge: the
 	// server integrated some prefix of them, perhaps none.
 	next := []*syncState{s}
 	for k := 1; k <= follows; k++ {
-		next = append(next, s.integrate(f, fresh[:k]))
+		next = append(next, s.integrate(f, fresh[:k], op.made))
 	}
 	return next
 }
@@ -247,15 +259,41 @@ func (op *uploadOp) fresh(last uint64) ([]ChangesetID, int) {
 	return fresh, follows
 }
 
-func (s *syncState) integrate(f fileRec, ids []ChangesetID) *syncState {
+// integrate appends ids to the log; made are the server-made changesets
+// the history shows, each of which follows right after the changeset
+// before it (a compensating write comes right after the changeset it
+// reverts).
+func (s *syncState) integrate(f fileRec, ids []ChangesetID, made *serverWrites) *syncState {
 	if len(ids) == 0 {
 		return s
 	}
 	f.last = ids[len(ids)-1].Version
 	next := *s
-	next.log = s.log.append(ids...)
+	log := s.log
+	for _, id := range ids {
+		log = log.append(id)
+		for made.has(s.salt, log.len()+1) {
+			log = log.append(ChangesetID{Version: log.len() + 1})
+		}
+	}
+	next.log = log
 	next.files = s.withFile(f)
 	return &next
+}
+
+// serverWrites is the set of server-made changesets downloads delivered.
+type serverWrites struct {
+	at        map[serverWrite]bool
+	firstSalt uint64 // the first epoch's salt (0: none seen)
+}
+
+// has reports whether the server made the changeset at version of the
+// epoch of salt (0: the first epoch, whose salt the model may not know yet).
+func (m *serverWrites) has(salt, version uint64) bool {
+	if m == nil {
+		return false
+	}
+	return m.at[serverWrite{salt: cmp.Or(salt, m.firstSalt), version: version}]
 }
 
 func (s *syncState) download(d *Download, why *string) []*syncState {
@@ -359,7 +397,32 @@ func (s *syncState) terminate(t *Terminate, why *string) []*syncState {
 	}
 	next := *s
 	next.salt, next.log, next.files = t.Salt, s.log.truncate(t.Keep), nil
+	if t.Rebuilt {
+		next.log = next.log.append(ChangesetID{Version: t.Keep + 1})
+	}
 	return []*syncState{&next}
+}
+
+// serverWrite is a changeset the server made, at server version version
+// of the epoch of salt salt. The log gets it where the rules put it (a
+// compensating write right after the changeset it reverts, a rebuilt
+// epoch's first changeset at the terminate); the operation checks it is
+// there by the time a download delivered it.
+type serverWrite struct {
+	salt, version uint64
+}
+
+func (s *syncState) serverWrite(w *serverWrite, why *string) []*syncState {
+	id := ChangesetID{Version: w.version}
+	switch {
+	case s.salt != 0 && s.salt != w.salt:
+		return reject(why, "a server-made changeset of epoch salt %x, the server's is %x", w.salt, s.salt)
+	case w.version > s.log.len():
+		return reject(why, "a server-made changeset at server version %d, the log holds %d", w.version, s.log.len())
+	case s.log.at(w.version) != id:
+		return reject(why, "a server-made changeset at server version %d, where the log holds %v", w.version, s.log.at(w.version))
+	}
+	return []*syncState{s}
 }
 
 func (s *syncState) compact(c *Compact, why *string) []*syncState {
@@ -468,9 +531,10 @@ func syncLogOps(h *History) (ops []porcupine.Operation, lanes []string) {
 		slices.Sort(vs)
 		sent[f] = slices.Compact(vs)
 	}
+	writeOps, made := serverWriteOps(h, harness)
 	for i := range h.Uploads {
 		u := &h.Uploads[i]
-		op := &uploadOp{Upload: u, prev: make([]uint64, len(u.IDs))}
+		op := &uploadOp{Upload: u, prev: make([]uint64, len(u.IDs)), made: made}
 		for j, id := range u.IDs {
 			vs := sent[id.File]
 			if k, _ := slices.BinarySearch(vs, id.Version); k > 0 {
@@ -502,7 +566,151 @@ func syncLogOps(h *History) (ops []porcupine.Operation, lanes []string) {
 	for i := range h.Compactions {
 		instant(&h.Compactions[i], h.Compactions[i].At)
 	}
-	return ops, lanes
+	return orderWithinInstants(append(ops, writeOps...)), lanes
+}
+
+// instantSlots is how many distinct moments the sync-log check tells apart
+// within one virtual nanosecond: its operations' times are t*instantSlots
+// plus their rank within the instant (see orderWithinInstants).
+const instantSlots = 1024
+
+// orderWithinInstants spreads the operations' ends at the same virtual
+// instant in the order their Seq gives (an unknown Call is the instant's
+// start, an unknown Return its end): porcupine then need not try every
+// order of, say, the DOWNLOADs a server sent to every client at one
+// instant around an upload it integrated then. A time t becomes
+// t*instantSlots + its rank within the instant (capped: the last ranks
+// share a slot, which only makes them concurrent).
+func orderWithinInstants(ops []porcupine.Operation) []porcupine.Operation {
+	type point struct {
+		t   int64
+		seq uint64
+	}
+	seqOf := func(op porcupine.Operation) Seq {
+		switch in := op.Input.(type) {
+		case *uploadOp:
+			return in.Seq
+		case *Download:
+			return in.Seq
+		case *NewFile:
+			return in.Seq
+		}
+		return Seq{}
+	}
+	calls, rets := make([]point, len(ops)), make([]point, len(ops))
+	points := make([]point, 0, 2*len(ops))
+	for i, op := range ops {
+		s := seqOf(op)
+		calls[i] = point{op.Call, s.CallSeq}
+		rets[i] = point{op.Return, s.ReturnSeq}
+		if s.ReturnSeq == 0 {
+			rets[i].seq = math.MaxUint64
+		}
+		points = append(points, calls[i], rets[i])
+	}
+	cmpPoint := func(a, b point) int {
+		if c := cmp.Compare(a.t, b.t); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.seq, b.seq)
+	}
+	slices.SortFunc(points, cmpPoint)
+	points = slices.Compact(points)
+	at := func(p point) int64 {
+		if p.t == Infinite {
+			return Infinite
+		}
+		i, _ := slices.BinarySearchFunc(points, p, cmpPoint)
+		first, _ := slices.BinarySearchFunc(points, point{p.t, 0}, cmpPoint)
+		return p.t*instantSlots + int64(min(i-first, instantSlots-1))
+	}
+	out := make([]porcupine.Operation, len(ops))
+	for i, op := range ops {
+		op.Call, op.Return = at(calls[i]), at(rets[i])
+		out[i] = op
+	}
+	return out
+}
+
+// inSlots puts annotations on the sync-log check's time scale.
+func inSlots(anns []porcupine.Annotation) []porcupine.Annotation {
+	for i := range anns {
+		anns[i].Start *= instantSlots
+		if anns[i].End != 0 {
+			anns[i].End = anns[i].End*instantSlots + instantSlots - 1
+		}
+	}
+	return anns
+}
+
+// serverWriteOps finds the server-made changesets the downloads delivered:
+// one operation per (epoch, server version), from the epoch's start to the
+// first download that delivered it. It returns them as a set too.
+func serverWriteOps(h *History, lane int) ([]porcupine.Operation, *serverWrites) {
+	start := map[uint64]int64{} // epoch salt → when a restore or terminate began it
+	for _, r := range h.Restores {
+		start[r.Salt] = r.At
+	}
+	for _, t := range h.Terminates {
+		start[t.Salt] = t.At
+	}
+	made := &serverWrites{at: map[serverWrite]bool{}}
+	first := int64(Infinite)
+	for _, d := range h.Downloads {
+		if _, later := start[d.Salt]; d.Outcome == OutcomeOK && !later && d.Call < first {
+			first, made.firstSalt = d.Call, d.Salt
+		}
+	}
+	seen := map[serverWrite]int64{}
+	var order []serverWrite
+	for _, d := range h.Downloads {
+		if d.Outcome != OutcomeOK {
+			continue
+		}
+		for _, e := range d.Entries {
+			if e.ID.File != 0 {
+				continue
+			}
+			w := serverWrite{salt: d.Salt, version: e.ServerVersion}
+			at, ok := seen[w]
+			if !ok {
+				order = append(order, w)
+				at = d.Return
+			}
+			seen[w] = min(at, d.Return)
+		}
+	}
+	// A server-made changeset delivered in an epoch a restore began, at a
+	// version the backup held, was made in the backup's epoch, by the
+	// backup (latest restore first: a backup may be of a restored epoch).
+	restores := slices.Clone(h.Restores)
+	slices.SortStableFunc(restores, func(a, b Restore) int { return cmp.Compare(b.At, a.At) })
+	for _, r := range restores {
+		i := slices.IndexFunc(h.Backups, func(b Backup) bool { return b.ID == r.Backup })
+		if i < 0 {
+			continue
+		}
+		b := h.Backups[i]
+		from := epochAt(h, b.At, made.firstSalt)
+		for _, w := range slices.Clone(order) {
+			if w.salt != r.Salt || w.version > b.ServerVersion {
+				continue
+			}
+			v := serverWrite{salt: from, version: w.version}
+			if at, ok := seen[v]; ok {
+				seen[v] = min(at, b.At)
+				continue
+			}
+			seen[v] = b.At
+			order = append(order, v)
+		}
+	}
+	ops := make([]porcupine.Operation, 0, len(order))
+	for _, w := range order {
+		made.at[w] = true
+		ops = append(ops, porcupine.Operation{ClientId: lane, Input: &w, Call: min(start[w.salt], seen[w]), Return: seen[w]})
+	}
+	return ops, made
 }
 
 // clientLanes gives every client of a realm history a porcupine ClientId,
@@ -567,9 +775,15 @@ func describeSyncOp(input any) string {
 	case *Restore:
 		return fmt.Sprintf("restore to backup %d, salt %x", op.Backup, op.Salt)
 	case *Terminate:
-		return fmt.Sprintf("terminate and re-enable, keep %d, salt %x", op.Keep, op.Salt)
+		s := fmt.Sprintf("terminate and re-enable, keep %d, salt %x", op.Keep, op.Salt)
+		if op.Rebuilt {
+			s += fmt.Sprintf(", then 0:%d rebuilds the data", op.Keep+1)
+		}
+		return s
 	case *Compact:
 		return fmt.Sprintf("compact: expire files %v", op.Expired)
+	case *serverWrite:
+		return fmt.Sprintf("server-made changeset 0:%d, salt %x", op.version, op.salt)
 	}
 	return fmt.Sprintf("%v", input)
 }
@@ -632,4 +846,21 @@ func (s *syncState) String() string {
 		fmt.Fprintf(&b, " · backup %d@%d", bk.id, bk.log.n)
 	}
 	return b.String()
+}
+
+// epochAt is the salt of the epoch in force at t: that of the last restore
+// or terminate by then, else the first epoch's.
+func epochAt(h *History, t int64, first uint64) uint64 {
+	salt, at := first, int64(-1)
+	for _, r := range h.Restores {
+		if r.At <= t && r.At > at {
+			salt, at = r.Salt, r.At
+		}
+	}
+	for _, term := range h.Terminates {
+		if term.At <= t && term.At > at {
+			salt, at = term.Salt, term.At
+		}
+	}
+	return salt
 }

@@ -26,6 +26,45 @@ func restoreThenResets(h *hist) {
 	h.download("b", 4, cur(2, 0), salt2, 141, 152, cur(3, 0), salt2, 3, 0, ent(3, 3, 1))
 }
 
+// salt3 names an epoch after salt2.
+const salt3 = 0xc3
+
+// made is a download entry of the server-made changeset at server version
+// sv: origin file 0, id {0, sv}.
+func made(sv uint64) Entry { return ent(sv, 0, sv) }
+
+// compensated: after basic, a sends 1:3 and 1:4 in one upload; the server
+// reverts 1:3 with a compensating write appended right after it, in the
+// middle of the upload: the log ends as [... 4:1:3 5:0:5 6:1:4] (downloads
+// produced at a single instant, as the simulation records them).
+func compensated(h *hist) {
+	h.upload("a", 1, salt1, 70, 80, 4, 3, 4)
+	h.download("b", 2, cur(3, 1), salt1, 85, 85, cur(6, 1), salt1, 6, 1, ent(4, 1, 3), made(5), ent(6, 1, 4))
+	h.download("a", 1, cur(3, 2), salt1, 86, 86, cur(6, 4), salt1, 6, 4, made(5))
+}
+
+// rebuilt: after basic, sync is terminated and re-enabled at 80 under
+// salt2 with the history cleared and rebuilt by the server's changeset
+// 0:1; a is told to reset and its fresh file 5 downloads the new epoch.
+func rebuilt(h *hist) {
+	h.Terminates = append(h.Terminates, Terminate{Realm: testRealm, Salt: salt2, Keep: 0, Rebuilt: true, At: 80})
+	h.refused("a", 1, cur(3, 2), salt1, 90, 95, CodeBadClientFileIdent)
+	h.newFile("a", 5, 95, 100)
+}
+
+// compensatedThenRestored: after basic, a's 1:3 is reverted by the
+// server's 0:5; backup 1 is taken at 85 holding both, the realm restored
+// from it at 90 under salt2; nobody downloaded in the old epoch after
+// 1:3, and c's fresh file 7 downloads 0:5 under salt2 only.
+func compensatedThenRestored(h *hist) {
+	h.upload("a", 1, salt1, 70, 80, 3, 3)
+	h.Backups = append(h.Backups, Backup{Realm: testRealm, ID: 1, ServerVersion: 5, At: 85})
+	h.Restores = append(h.Restores, Restore{Realm: testRealm, Backup: 1, Salt: salt2, At: 90})
+	h.newFile("c", 7, 95, 100)
+	h.download("c", 7, cur(0, 0), 0, 105, 105, cur(5, 0), salt2, 5, 0,
+		ent(1, 1, 1), ent(2, 1, 2), ent(3, 2, 1), ent(4, 1, 3), made(5))
+}
+
 func TestSyncLogAcceptsCorrectHistories(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -69,6 +108,34 @@ func TestSyncLogAcceptsCorrectHistories(t *testing.T) {
 			h.refused("a", 1, cur(3, 2), salt1, 90, 95, CodeBadClientFileIdent)
 			h.newFile("a", 5, 95, 100)
 			h.download("a", 5, cur(0, 0), 0, 100, 105, cur(0, 0), salt2, 0, 0)
+		}}},
+		{"server-made changeset: a compensating write right after the changeset it reverts, in the middle of one upload", []func(*hist){basic, compensated}},
+		{"server-made changeset: downloads recorded with client-side bounds (called before the upload they follow)", []func(*hist){basic, func(h *hist) {
+			h.upload("a", 1, salt1, 70, 80, 4, 3, 4)
+			h.download("b", 2, cur(3, 1), salt1, 60, 85, cur(6, 1), salt1, 6, 1, ent(4, 1, 3), made(5), ent(6, 1, 4))
+			h.download("a", 1, cur(3, 2), salt1, 62, 86, cur(6, 4), salt1, 6, 4, made(5))
+		}}},
+		{"terminate rebuilt: the new epoch starts with 0:Keep+1, a fresh file downloads it", []func(*hist){basic, rebuilt, func(h *hist) {
+			h.download("a", 5, cur(0, 0), 0, 105, 105, cur(1, 0), salt2, 1, 0, made(1))
+		}}},
+		{"terminate rebuilt keeping two entries: the rebuilt changeset is 0:3", []func(*hist){basic, rebuilt, func(h *hist) {
+			h.Terminates[0].Keep = 2
+			h.download("a", 5, cur(0, 0), 0, 105, 105, cur(3, 0), salt2, 3, 0, ent(1, 1, 1), ent(2, 1, 2), made(3))
+		}}},
+		{"terminate rebuilt: a download not yet past 0:1 counts it in its latest version", []func(*hist){basic, rebuilt, func(h *hist) {
+			h.download("a", 5, cur(0, 0), 0, 105, 105, cur(0, 0), salt2, 1, 0)
+		}}},
+		{"server-made changeset delivered only after a restore, at a version the backup held: made in the backup's epoch", []func(*hist){basic, compensatedThenRestored}},
+		{"server-made changeset delivered only after a restore: terminate rebuilt, backup of 0:1, restore", []func(*hist){basic, rebuilt, func(h *hist) {
+			h.Backups = append(h.Backups, Backup{Realm: testRealm, ID: 1, ServerVersion: 1, At: 85})
+			h.Restores = append(h.Restores, Restore{Realm: testRealm, Backup: 1, Salt: salt3, At: 90})
+			h.download("a", 5, cur(0, 0), 0, 105, 105, cur(1, 0), salt3, 1, 0, made(1))
+		}}},
+		{"download reset checks are independent: a cursor past the log and past the file answered with bad server version", []func(*hist){basic, func(h *hist) {
+			h.refused("a", 1, cur(5, 4), salt1, 70, 75, CodeBadServerVersion)
+		}}},
+		{"download reset checks are independent: a cursor past the log and past the file answered with bad client version", []func(*hist){basic, func(h *hist) {
+			h.refused("a", 1, cur(5, 4), salt1, 70, 75, CodeBadClientVersion)
 		}}},
 	}
 	for _, tt := range tests {
@@ -131,6 +198,34 @@ func TestSyncLogRejectsViolations(t *testing.T) {
 		{"restore that keeps the epoch salt", []func(*hist){basic, backupAt2, func(h *hist) {
 			h.Restores = append(h.Restores, Restore{Realm: testRealm, Backup: 1, Salt: salt1, At: 100})
 		}}, "restore kept the epoch salt"},
+		{"server-made changeset: two clients' downloads place it at different server versions", []func(*hist){basic, func(h *hist) {
+			h.upload("a", 1, salt1, 70, 80, 4, 3, 4)
+			h.download("b", 2, cur(3, 1), salt1, 85, 85, cur(6, 1), salt1, 6, 1, ent(4, 1, 3), made(5), ent(6, 1, 4))
+			h.download("a", 1, cur(3, 2), salt1, 86, 86, cur(6, 4), salt1, 6, 4, made(6))
+		}}, "latest server version is 6, the log holds 7"},
+		{"server-made changeset: a download's latest version counts one no download delivers", []func(*hist){basic, func(h *hist) {
+			h.upload("a", 1, salt1, 70, 80, 3, 3)
+			h.download("b", 2, cur(3, 1), salt1, 85, 85, cur(4, 1), salt1, 5, 1, ent(4, 1, 3))
+		}}, "latest server version is 5, the log holds 4"},
+		{"server-made changeset: one download has it right after 1:3, another says the log ended at 1:3", []func(*hist){basic, func(h *hist) {
+			h.upload("a", 1, salt1, 70, 80, 3, 3)
+			h.download("b", 2, cur(3, 1), salt1, 85, 85, cur(5, 1), salt1, 5, 1, ent(4, 1, 3), made(5))
+			h.download("a", 1, cur(3, 2), salt1, 82, 82, cur(4, 3), salt1, 4, 3)
+		}}, "latest server version is 4, the log holds 5"},
+		{"terminate not rebuilt: a download counting a changeset at 1 the new epoch does not have", []func(*hist){basic, rebuilt, func(h *hist) {
+			h.Terminates[0].Rebuilt = false
+			h.download("a", 5, cur(0, 0), 0, 105, 105, cur(0, 0), salt2, 1, 0)
+		}}, "latest server version is 1, the log holds 0"},
+		{"terminate not rebuilt: a fresh file's first download delivers a server-made changeset at 1", []func(*hist){basic, rebuilt, func(h *hist) {
+			h.Terminates[0].Rebuilt = false
+			h.download("a", 5, cur(0, 0), 0, 105, 105, cur(1, 0), salt2, 1, 0, made(1))
+		}}, "server version 1"},
+		{"server-made changeset delivered after a restore from a backup taken before it was made", []func(*hist){basic, compensatedThenRestored, func(h *hist) {
+			h.Backups[0].At = 65 // before 1:3 was uploaded
+		}}, "the log holds 3"},
+		{"download reset checks are independent: bad client version where only the server version is past the log", []func(*hist){basic, func(h *hist) {
+			h.refused("a", 1, cur(5, 2), salt1, 70, 75, CodeBadClientVersion)
+		}}, `reset "bad client version" where the server owed bad server version`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -170,7 +170,7 @@ func visibilityOps(h *History) (ops []porcupine.Operation, lanes []string) {
 	for _, w := range h.WaitUploads {
 		if w.Outcome == WaitCompleted {
 			ops = append(ops, porcupine.Operation{ClientId: lane[w.Client], Call: w.Call, Return: w.Return,
-				Input: &visOp{kind: visPublish, client: w.Client, ids: sortedIDs(w.Covered)}})
+				Input: &visOp{kind: visPublish, client: w.Client, ids: sortedIDs(stillHeld(h, w.Covered, w.Call))}})
 		}
 	}
 	for _, w := range h.WaitDownloads {
@@ -194,6 +194,33 @@ func visibilityOps(h *History) (ops []porcupine.Operation, lanes []string) {
 		}
 	}
 	return ops, lanes
+}
+
+// stillHeld drops from ids those the server no longer held at t: rolled
+// back by a restore before t, or of a client file a terminate before t
+// forgot (its data lives on in the new epoch's first changeset). A
+// client that has not yet learnt of that can still wait for them, and
+// its wait completes at once.
+func stillHeld(h *History, ids []ChangesetID, t int64) []ChangesetID {
+	gone := map[ChangesetID]bool{}
+	for _, r := range h.Restores {
+		if r.At <= t {
+			for _, id := range r.RolledBack {
+				gone[id] = true
+			}
+		}
+	}
+	forgotten := map[uint64]bool{}
+	for _, term := range h.Terminates {
+		if term.At <= t {
+			for _, f := range h.NewFiles {
+				if f.Return <= term.At {
+					forgotten[f.File] = true
+				}
+			}
+		}
+	}
+	return filter(ids, func(id ChangesetID) bool { return !gone[id] && !forgotten[id.File] })
 }
 
 func describeVisOp(op *visOp) string {

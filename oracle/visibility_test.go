@@ -70,6 +70,31 @@ func TestVisibility(t *testing.T) {
 				Call: 12, Return: 14, OldFile: 1, NewFile: 3, Discarded: ids(1, 2)})
 			observe(h, "b", 20, 30)
 		}},
+		{name: "an upload wait begun after a restore that rolled back what it covers does not promise those", pass: true, step: func(h *hist) {
+			h.Backups = append(h.Backups, Backup{Realm: testRealm, ID: 1, At: 1})
+			h.Restores = append(h.Restores, Restore{Realm: testRealm, Backup: 1, Salt: salt2, At: 15, RolledBack: ids(1, 1, 2)})
+			publish(h, "a", 20, 25, id(1, 1), id(1, 2)) // a not yet told: the wait completes at once
+			observe(h, "b", 30, 40)
+		}},
+		{name: "an upload wait begun after a restore still promises what the restore did not roll back", why: "1:3 was published", step: func(h *hist) {
+			h.Backups = append(h.Backups, Backup{Realm: testRealm, ID: 1, At: 1})
+			h.Restores = append(h.Restores, Restore{Realm: testRealm, Backup: 1, Salt: salt2, At: 15, RolledBack: ids(1, 1, 2)})
+			publish(h, "a", 20, 25, id(1, 1), id(1, 2), id(1, 3))
+			observe(h, "b", 30, 40, id(1, 1))
+		}},
+		{name: "an upload wait begun after a terminate does not promise changesets of a file made before it", pass: true, step: func(h *hist) {
+			h.newFile("a", 1, 0, 1)
+			h.Terminates = append(h.Terminates, Terminate{Realm: testRealm, Salt: salt2, At: 15})
+			publish(h, "a", 20, 25, id(1, 1), id(1, 2))
+			observe(h, "b", 30, 40)
+		}},
+		{name: "an upload wait begun after a terminate promises changesets of a file made after it", why: "5:1 was published", step: func(h *hist) {
+			h.newFile("a", 1, 0, 1)
+			h.Terminates = append(h.Terminates, Terminate{Realm: testRealm, Salt: salt2, At: 15})
+			h.newFile("a", 5, 16, 18)
+			publish(h, "a", 20, 25, id(5, 1))
+			observe(h, "b", 30, 40)
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

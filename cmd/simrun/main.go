@@ -1,8 +1,15 @@
 // Command simrun runs simulation campaigns and replays their traces.
 //
 //	simrun run    [--scenario NAME] [--seed N] [--seeds COUNT] [--parallel P] [--shard i/n] [--out DIR]
+//	              [--mutant NAME[,NAME]] [--views=false] [--keep-traces]
 //	simrun replay [--verbose] TRACE
 //	simrun list
+//
+// run writes DIR/summary.json, each failing seed's trace, and, for a
+// failing seed whose scenario can, porcupine's HTML views of its
+// linearizability failures under DIR/views/SCENARIO-SEED/. --mutant
+// switches on deliberate engine bugs (simrun list names them); the trace
+// records them and replay switches the same ones on.
 //
 // Exit codes: 0 every seed passed (or the replay matched), 1 a failure was
 // found (or the replay diverged), 2 bad usage or input.

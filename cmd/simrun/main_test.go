@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -133,4 +135,92 @@ func TestFailingSeed_KeepsItsTraceAndReplaysTheFailure(t *testing.T) {
 	assert.Contains(t, errs, "fails again")
 	left, _ := filepath.Glob(filepath.Join(dir, ".tmp-*"))
 	assert.Empty(t, left, "no temporary files left behind")
+}
+
+func TestMutantFlag_RefusesAnUnknownNameAndNamesTheKnownOnes(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		name   string
+		mutant string
+		says   []string
+	}{
+		{"unknown name", "no-such-bug", []string{`unknown mutant "no-such-bug"`, "download-overlaps-cursor", "restore-keeps-salt"}},
+		{"one unknown among known", "ack-before-sync,typo", []string{`unknown mutant "typo"`, "ack-before-sync"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errs := simrun(t, "run", "--seeds", "1", "--mutant", c.mutant, "--out", dir)
+			assert.Equal(t, 2, code, "stdout: %s\nstderr: %s", out, errs)
+			for _, s := range c.says {
+				assert.Contains(t, errs, s)
+			}
+		})
+	}
+}
+
+func TestFailingSeed_WritesItsViewsWhereTheScenarioCan(t *testing.T) {
+	cases := []struct {
+		name      string
+		args      []string
+		wantViews bool
+	}{
+		{"sync with a sync-log mutant", []string{"--scenario", "sync", "--mutant", "download-overlaps-cursor", "--seeds", "2"}, true},
+		{"views switched off", []string{"--scenario", "sync", "--mutant", "download-overlaps-cursor", "--seeds", "2", "--views=false"}, false},
+		{"a scenario that cannot write views", []string{"--scenario", "test-reorder", "--seeds", "3"}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			code, out, errs := simrun(t, append(append([]string{"run"}, c.args...), "--out", dir)...)
+			require.Equal(t, 1, code, "stdout: %s\nstderr: %s", out, errs)
+			b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+			require.NoError(t, err)
+			var sum summary
+			require.NoError(t, json.Unmarshal(b, &sum))
+			html, _ := filepath.Glob(filepath.Join(dir, "views", "*", "*.html"))
+			if !c.wantViews {
+				assert.Empty(t, html)
+				assert.NotContains(t, out, "views:")
+				assert.NoDirExists(t, filepath.Join(dir, "views", sum.Scenario+"-0"))
+				return
+			}
+			require.NotEmpty(t, html)
+			for _, r := range sum.Results {
+				if r.Error == "" {
+					continue
+				}
+				want := filepath.Join(dir, "views", fmt.Sprintf("%s-%d", sum.Scenario, r.Seed))
+				assert.Equal(t, want, r.Views, "seed %d", r.Seed)
+				assert.Contains(t, out, "  views: "+want)
+				got, _ := filepath.Glob(filepath.Join(want, "*.html"))
+				assert.NotEmpty(t, got, "seed %d's views", r.Seed)
+			}
+		})
+	}
+}
+
+func TestReplay_SwitchesOnTheTracesMutants(t *testing.T) {
+	dir := t.TempDir()
+	code, _, _ := simrun(t, "run", "--scenario", "sync", "--mutant", "download-overlaps-cursor", "--seeds", "1", "--views=false", "--out", dir)
+	require.Equal(t, 1, code)
+	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	require.NoError(t, err)
+	var sum summary
+	require.NoError(t, json.Unmarshal(b, &sum))
+	assert.Equal(t, []string{"download-overlaps-cursor"}, sum.Mutants)
+
+	path := filepath.Join(dir, "fail-sync-0.trace.jsonl")
+	code, out, errs := simrun(t, "replay", path)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, "with mutants download-overlaps-cursor seed 0 matches the trace")
+	assert.Contains(t, errs, "fails again")
+	assert.Contains(t, errs, "sync-log")
+
+	// The unmutated engine does not reproduce the trace: the mutants matter.
+	sc, err := scenarios.Lookup("sync")
+	require.NoError(t, err)
+	res, err := sc.Run(0, nil)
+	require.NoError(t, err)
+	assert.NoError(t, res.Err)
+	assert.NotEqual(t, sum.Results[0].Hash, res.Hash)
 }

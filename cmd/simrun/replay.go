@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/syncsim/syncsim/sim/scenarios"
 	"github.com/syncsim/syncsim/sim/trace"
@@ -37,8 +39,12 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%w: %s: %v", errUsage, path, err)
 	}
+	muts, err := headerMutants(want.Header)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %v", errUsage, path, err)
+	}
 	var buf bytes.Buffer
-	res, err := safeRun(sc, want.Header.Seed, &buf)
+	res, err := safeRun(sc, want.Header.Seed, &buf, scenarios.RunOptions{Mutants: muts})
 	if err != nil {
 		return fmt.Errorf("%w: replaying seed %d: %v", errFound, want.Header.Seed, err)
 	}
@@ -63,10 +69,27 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	if len(got.Events) < len(want.Events) {
 		return fmt.Errorf("%w: the replay ended after %d of the trace's %d events", errFound, len(got.Events), len(want.Events))
 	}
-	fmt.Fprintf(stdout, "replay of %s seed %d matches the trace: %d events, hash %s\n", sc.Name, want.Header.Seed, len(got.Events), got.Hash)
+	name := sc.Name
+	if len(muts) > 0 {
+		name += " with mutants " + strings.Join(muts, ",")
+	}
+	fmt.Fprintf(stdout, "replay of %s seed %d matches the trace: %d events, hash %s\n", name, want.Header.Seed, len(got.Events), got.Hash)
 	if res.Err != nil {
 		return fmt.Errorf("%w: the run fails again: %v", errFound, res.Err)
 	}
 	fmt.Fprintln(stdout, "the run passes")
 	return nil
+}
+
+// headerMutants is the mutants a trace's run had switched on, from the
+// configuration its header records: a replay must switch on the same.
+func headerMutants(h trace.Header) ([]string, error) {
+	if len(h.Config) == 0 {
+		return nil, nil
+	}
+	var cfg struct{ Mutants []string }
+	if err := json.Unmarshal(h.Config, &cfg); err != nil {
+		return nil, fmt.Errorf("the header's config: %w", err)
+	}
+	return cfg.Mutants, nil
 }

@@ -9,12 +9,14 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/syncsim/syncsim/engine/mutant"
 	"github.com/syncsim/syncsim/sim"
 	"github.com/syncsim/syncsim/sim/scenarios"
 )
@@ -27,10 +29,14 @@ type seedResult struct {
 	SimTime string `json:"sim_time"`
 	Error   string `json:"error,omitempty"`
 	Trace   string `json:"trace,omitempty"`
+	// Views is the directory of the failing seed's porcupine HTML views,
+	// set only when the oracles wrote at least one.
+	Views string `json:"views,omitempty"`
 }
 
 type summary struct {
 	Scenario string       `json:"scenario"`
+	Mutants  []string     `json:"mutants,omitempty"`
 	First    uint64       `json:"first_seed"`
 	Count    int          `json:"seeds"`
 	Shard    string       `json:"shard,omitempty"`
@@ -48,6 +54,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	shard := fs.String("shard", "", "run only shard i of n (i/n, 0-based): the seeds s with s%n == i")
 	out := fs.String("out", "out", "output directory for the summary and failing traces")
 	keep := fs.Bool("keep-traces", false, "write every seed's trace, not only the failing ones")
+	mutants := fs.String("mutant", "", "switch on deliberate engine bugs: name[,name] (simrun list)")
+	views := fs.Bool("views", true, "write porcupine's HTML views of a failing seed's linearizability failures under OUT/views/SCENARIO-SEED/")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
@@ -68,6 +76,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	muts, err := parseMutants(*mutants)
+	if err != nil {
+		return err
+	}
+	cfg := campaign{sc: sc, out: *out, keep: *keep, views: *views, mutants: muts}
 	var seeds []uint64
 	for s := *first; s < *first+uint64(*count); s++ {
 		if s%uint64(n) == uint64(idx) {
@@ -89,13 +102,16 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				r := runSeed(sc, seeds[i], *out, *keep)
+				r := cfg.runSeed(seeds[i])
 				mu.Lock()
 				results[i] = r
 				done++
 				if r.Error != "" {
 					failed++
 					fmt.Fprintf(stdout, "FAIL seed %d: %s\n  trace: %s\n  replay: simrun replay %s\n", r.Seed, r.Error, r.Trace, r.Trace)
+					if r.Views != "" {
+						fmt.Fprintf(stdout, "  views: %s\n", r.Views)
+					}
 				}
 				if done%1000 == 0 {
 					fmt.Fprintf(stdout, "%d/%d seeds, %d failed, %.0f seeds/s\n", done, len(seeds), failed, float64(done)/time.Since(start).Seconds())
@@ -110,27 +126,43 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	close(jobs)
 	wg.Wait()
 
-	sum := summary{Scenario: sc.Name, First: *first, Count: len(seeds), Shard: *shard, Failures: failed, Results: results}
+	sum := summary{Scenario: sc.Name, Mutants: muts, First: *first, Count: len(seeds), Shard: *shard, Failures: failed, Results: results}
 	b, _ := json.MarshalIndent(sum, "", " ")
 	if err := writeAtomic(filepath.Join(*out, "summary.json"), b); err != nil {
 		return err
 	}
 	el := time.Since(start)
+	name := sc.Name
+	if len(muts) > 0 {
+		name += " with mutants " + strings.Join(muts, ",")
+	}
 	fmt.Fprintf(stdout, "%s: %d seeds, %d failed, %.1fs (%.0f seeds/s); summary in %s\n",
-		sc.Name, len(seeds), failed, el.Seconds(), float64(len(seeds))/el.Seconds(), filepath.Join(*out, "summary.json"))
+		name, len(seeds), failed, el.Seconds(), float64(len(seeds))/el.Seconds(), filepath.Join(*out, "summary.json"))
 	if failed > 0 {
 		return fmt.Errorf("%w: %d of %d seeds failed", errFound, failed, len(seeds))
 	}
 	return nil
 }
 
+// campaign is what every seed of a run shares.
+type campaign struct {
+	sc      scenarios.Scenario
+	out     string
+	keep    bool     // write every seed's trace
+	views   bool     // write a failing seed's views
+	mutants []string // switched on in every seed
+}
+
 // runSeed runs one seed, hash only; if it fails (or panics) it runs it
 // again writing the trace, which determinism makes the same run, and keeps
-// the trace under out.
-func runSeed(sc scenarios.Scenario, seed uint64, out string, keep bool) seedResult {
-	res, err := safeRun(sc, seed, nil)
+// the trace under out. A failing seed then runs once more with views on,
+// into its own directory: the trace stays the one a replay (which writes
+// no views) reproduces, as the failure message names the views.
+func (c campaign) runSeed(seed uint64) seedResult {
+	opts := scenarios.RunOptions{Mutants: c.mutants}
+	res, err := safeRun(c.sc, seed, nil, opts)
 	r := seedResult{Seed: seed, Hash: res.Hash, Steps: res.Steps, SimTime: res.SimTime.String()}
-	if err == nil && res.Err == nil && !keep {
+	if err == nil && res.Err == nil && !c.keep {
 		return r
 	}
 	name := "seed"
@@ -142,23 +174,81 @@ func runSeed(sc scenarios.Scenario, seed uint64, out string, keep bool) seedResu
 		name = "fail"
 	}
 	var buf bytes.Buffer
-	_, _ = safeRun(sc, seed, &buf)
-	r.Trace = filepath.Join(out, fmt.Sprintf("%s-%s-%d.trace.jsonl", name, sc.Name, seed))
+	_, _ = safeRun(c.sc, seed, &buf, opts)
+	r.Trace = filepath.Join(c.out, fmt.Sprintf("%s-%s-%d.trace.jsonl", name, c.sc.Name, seed))
 	if werr := writeAtomic(r.Trace, buf.Bytes()); werr != nil {
 		r.Error += "; " + werr.Error()
 		r.Trace = ""
 	}
+	if r.Error != "" && c.views && c.sc.InstallViews != nil {
+		dir, verr := c.writeViews(seed)
+		if verr != nil {
+			r.Error += "; " + verr.Error()
+		}
+		r.Views = dir
+	}
 	return r
 }
 
+// writeViews runs a failing seed again with views on, into
+// OUT/views/SCENARIO-SEED/ (emptied first), and returns that directory, or
+// "" if the failure had no linearizability view to write.
+func (c campaign) writeViews(seed uint64) (string, error) {
+	dir := filepath.Join(c.out, "views", fmt.Sprintf("%s-%d", c.sc.Name, seed))
+	if err := os.RemoveAll(dir); err != nil {
+		return "", fmt.Errorf("views of seed %d: %w", seed, err)
+	}
+	_, err := safeRun(c.sc, seed, nil, scenarios.RunOptions{Mutants: c.mutants, ViewDir: dir})
+	if err != nil {
+		return "", fmt.Errorf("views of seed %d: %w", seed, err)
+	}
+	html, _ := filepath.Glob(filepath.Join(dir, "*.html"))
+	if len(html) == 0 {
+		_ = os.Remove(dir) // nothing was written: no empty directory left behind
+		return "", nil
+	}
+	return dir, nil
+}
+
 // safeRun turns a panic inside the world into that seed's failure.
-func safeRun(sc scenarios.Scenario, seed uint64, w io.Writer) (res sim.Result, err error) {
+func safeRun(sc scenarios.Scenario, seed uint64, w io.Writer, opts scenarios.RunOptions) (res sim.Result, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("panic: %v", p)
 		}
 	}()
-	return sc.Run(seed, w)
+	return sc.RunWith(seed, w, opts)
+}
+
+// parseMutants splits --mutant's comma-separated names and checks each
+// against the catalogue.
+func parseMutants(s string) ([]string, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	var names []string
+	for _, n := range strings.Split(s, ",") {
+		n = strings.TrimSpace(n)
+		if n == "" {
+			continue
+		}
+		if _, err := mutant.Lookup(n); err != nil {
+			return nil, fmt.Errorf("%w: --mutant: unknown mutant %q (known: %s)", errUsage, n, strings.Join(mutantNames(), ", "))
+		}
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	return names, nil
+}
+
+// mutantNames lists the catalogue's names in catalogue order.
+func mutantNames() []string {
+	var names []string
+	for _, m := range mutant.All() {
+		names = append(names, m.Name())
+	}
+	return names
 }
 
 func parseShard(s string) (int, int, error) {
@@ -204,6 +294,10 @@ func cmdList(stdout io.Writer) error {
 	for _, n := range names {
 		sc, _ := scenarios.Lookup(n)
 		fmt.Fprintf(stdout, "%-20s %s\n", n, sc.Story)
+	}
+	fmt.Fprintln(stdout, "\nmutants (run --mutant name[,name]):")
+	for _, m := range mutant.All() {
+		fmt.Fprintf(stdout, "%-32s %-10s %s\n", m.Name(), m.Layer(), m.Description())
 	}
 	return nil
 }

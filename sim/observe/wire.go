@@ -1,13 +1,19 @@
 // Package observe records what the clients of a world observed, in the
 // oracle's terms. Wire reads the protocol messages crossing the simulated
 // network, as a packet capture would, and turns them into the uploads,
-// downloads and file idents of an oracle.History: it judges the server the
-// way a Jepsen test judges a real system, from the outside, without
-// reaching into engine state.
+// downloads, file idents and compensating writes of an oracle.History: it
+// judges the server the way a Jepsen test judges a real system, from the
+// outside, without reaching into engine state. plain.go converts the
+// engine's states and changesets into the oracle's plain model, for what
+// the harness records of the clients themselves.
 package observe
 
 import (
+	"fmt"
+	"hash/fnv"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/syncsim/syncsim/engine/protocol"
 	"github.com/syncsim/syncsim/oracle"
@@ -23,6 +29,52 @@ type Wire struct {
 	sessions map[sessionKey]*session
 	// pending uploads, per replica file, waiting for an acknowledgement.
 	pending map[fileKey][]int
+	// inflight uploads, sent and not yet arrived: recorded on arrival (one
+	// lost on the way was never seen by the server).
+	inflight map[inflightKey]inflight
+	onReset  func(ResetAsked)
+	// tick numbers every message event the tap sees, in order: the Seq of
+	// the history's operations (ties within one virtual instant).
+	tick uint64
+	// sends holds, per connection, the ticks of the server's messages on
+	// their way, to date each at its delivery.
+	sends map[uint64][]serverSend
+}
+
+// serverSend is a message the server sent: when, which (a hash of its
+// bytes), and its tick.
+type serverSend struct {
+	at   clock.Time
+	hash uint64
+	tick uint64
+}
+
+func hashOf(msg []byte) uint64 {
+	h := fnv.New64a()
+	h.Write(msg)
+	return h.Sum64()
+}
+
+// inflightKey names one UPLOAD message on the wire: a session uploads each
+// changeset once (session idents are random, unique in a run). Its copies
+// carry the same key, on whatever connection the network replays them.
+type inflightKey struct {
+	session, first uint64
+}
+
+type inflight struct {
+	s *session
+	u oracle.Upload
+}
+
+// ResetAsked is an ERROR asking a client for a client reset, as it reaches
+// the client (just before the client handles it).
+type ResetAsked struct {
+	Client, Realm string
+	File          uint64 // the session's client file
+	Code          oracle.Code
+	NoRecovery    bool // the action is "client reset without recovery"
+	At            int64
 }
 
 type sessionKey struct {
@@ -39,7 +91,9 @@ type fileKey struct {
 type session struct {
 	client, realm string
 	newFileCall   int64 // BIND asked for an ident; 0 if not
+	newFileSeq    uint64
 	file, salt    uint64
+	identSeq      uint64
 	identAt       int64 // when CLIENT_IDENT was sent; 0 before
 	from          oracle.Cursor
 	fromSalt      uint64
@@ -49,11 +103,22 @@ type session struct {
 
 // NewWire returns a tap recording into h.
 func NewWire(clk *clock.Clock, server string, h *oracle.History) *Wire {
-	return &Wire{clk: clk, server: server, h: h, sessions: map[sessionKey]*session{}, pending: map[fileKey][]int{}}
+	return &Wire{clk: clk, server: server, h: h, sessions: map[sessionKey]*session{}, pending: map[fileKey][]int{},
+		inflight: map[inflightKey]inflight{}, sends: map[uint64][]serverSend{}}
 }
+
+// OnReset makes fn see every ERROR asking a client for a reset, before the
+// client handles it (a harness reads the client's state as it was then).
+func (w *Wire) OnReset(fn func(ResetAsked)) { w.onReset = fn }
 
 // Sent sees a message as it leaves a node.
 func (w *Wire) Sent(conn uint64, from, to string, msg []byte) {
+	w.tick++
+	if from == w.server {
+		w.sends[conn] = append(w.sends[conn], serverSend{at: w.clk.Now(), hash: hashOf(msg), tick: w.tick})
+		w.serverSent(conn, msg)
+		return
+	}
 	if to != w.server {
 		return
 	}
@@ -66,12 +131,12 @@ func (w *Wire) Sent(conn uint64, from, to string, msg []byte) {
 	case *protocol.Bind:
 		s := &session{client: from, realm: m.Path}
 		if m.NeedClientFileIdent {
-			s.newFileCall = now
+			s.newFileCall, s.newFileSeq = now, w.tick
 		}
 		w.sessions[sessionKey{conn, m.SessionIdent}] = s
 	case *protocol.ClientIdent:
 		if s := w.sessions[sessionKey{conn, m.SessionIdent}]; s != nil {
-			s.file, s.salt, s.identAt = m.ClientFileIdent, m.ClientFileSalt, now
+			s.file, s.salt, s.identAt, s.identSeq = m.ClientFileIdent, m.ClientFileSalt, now, w.tick
 			s.from = oracle.Cursor{ServerVersion: m.DownloadCursor.ServerVersion, ClientVersion: m.DownloadCursor.LastIntegratedClientVersion}
 			s.fromSalt = m.ServerVersionSalt
 		}
@@ -85,37 +150,66 @@ func (w *Wire) Sent(conn uint64, from, to string, msg []byte) {
 		for i := range m.Changesets {
 			u.IDs = append(u.IDs, oracle.ChangesetID{File: s.file, Version: m.Changesets[i].Version})
 		}
-		w.h.Uploads = append(w.h.Uploads, u)
-		i := len(w.h.Uploads) - 1
-		k := fileKey{s.client, s.realm, s.file}
-		w.pending[k] = append(w.pending[k], i)
-		s.uploads = append(s.uploads, i)
+		w.inflight[inflightKey{m.SessionIdent, m.Changesets[0].Version}] = inflight{s, u}
 	case *protocol.Unbind:
 		delete(w.sessions, sessionKey{conn, m.SessionIdent})
 	}
 }
 
-// Delivered sees a message as it reaches a node. A copy the network's
-// stress mode made is not something the server said, and is left out (the
-// client ignores it as stale, or as addressed to a session it does not have).
-func (w *Wire) Delivered(conn uint64, from, to string, msg []byte, sent clock.Time, copied bool) {
-	if from != w.server || copied {
+// serverSent sees a message the server sends. A SERVER_IDENT is recorded
+// as it leaves: the server has handed the ident out whether or not it
+// arrives (a compaction may expire a file its client never learnt of).
+func (w *Wire) serverSent(conn uint64, msg []byte) {
+	// A message is Magic, FormatVersion, then its type: decode only
+	// SERVER_IDENTs (the DOWNLOADs are decoded when they arrive).
+	if len(msg) < 3 || protocol.Type(msg[2]) != protocol.TypeServerIdent {
 		return
 	}
 	m, err := protocol.Decode(msg)
 	if err != nil {
 		return
 	}
+	si, ok := m.(*protocol.ServerIdent)
+	if !ok {
+		return
+	}
+	s := w.sessions[sessionKey{conn, si.SessionIdent}]
+	if s == nil || s.newFileCall == 0 {
+		return
+	}
+	w.h.NewFiles = append(w.h.NewFiles, oracle.NewFile{Client: s.client, Realm: s.realm,
+		File: si.ClientFileIdent, Salt: si.Salt, Call: s.newFileCall, Return: int64(w.clk.Now()),
+		Seq: oracle.Seq{CallSeq: s.newFileSeq, ReturnSeq: w.tick}})
+	s.newFileCall = 0
+}
+
+// Delivered sees a message as it reaches a node. A copy of a server's
+// message the network's stress mode made is not something the server said,
+// and is left out (the client ignores it as stale, or as addressed to a
+// session it does not have); an UPLOAD counts from its first arrival, be
+// it the original, a duplicate or a ghost replayed on a later connection
+// (the server may act on any of them).
+func (w *Wire) Delivered(conn uint64, from, to string, msg []byte, sent clock.Time, copied bool) {
+	w.tick++
+	if to == w.server {
+		// The first to arrive, copy or not (the original may be lost):
+		// the server cannot tell them apart.
+		w.arrived(msg)
+		return
+	}
+	if copied {
+		return
+	}
+	if from != w.server {
+		return
+	}
+	seq := w.sentTick(conn, msg, sent)
+	m, err := protocol.Decode(msg)
+	if err != nil {
+		return
+	}
 	at := int64(sent) // the server's send time: when it produced the message
 	switch m := m.(type) {
-	case *protocol.ServerIdent:
-		s := w.sessions[sessionKey{conn, m.SessionIdent}]
-		if s == nil || s.newFileCall == 0 {
-			return
-		}
-		w.h.NewFiles = append(w.h.NewFiles, oracle.NewFile{Client: s.client, Realm: s.realm,
-			File: m.ClientFileIdent, Salt: m.Salt, Call: s.newFileCall, Return: at})
-		s.newFileCall = 0
 	case *protocol.Download:
 		s := w.sessions[sessionKey{conn, m.SessionIdent}]
 		if s == nil || s.file == 0 {
@@ -125,7 +219,8 @@ func (w *Wire) Delivered(conn uint64, from, to string, msg []byte, sent clock.Ti
 			s.epoch = m.ServerVersionSalt
 		}
 		d := oracle.Download{Client: s.client, Realm: s.realm, File: s.file, FileSalt: s.salt,
-			From: s.from, FromSalt: s.fromSalt, Call: at, Return: at, Outcome: oracle.OutcomeOK,
+			From: s.from, FromSalt: s.fromSalt, Call: at, Return: at, Received: int64(w.clk.Now()), Outcome: oracle.OutcomeOK,
+			Seq:  oracle.Seq{CallSeq: seq, ReturnSeq: seq},
 			To:   oracle.Cursor{ServerVersion: m.DownloadCursor.ServerVersion, ClientVersion: m.DownloadCursor.LastIntegratedClientVersion},
 			Salt: m.ServerVersionSalt, Latest: m.LatestServerVersion, Acked: m.UploadCursor.ClientVersion}
 		for i := range m.Changesets {
@@ -135,23 +230,37 @@ func (w *Wire) Delivered(conn uint64, from, to string, msg []byte, sent clock.Ti
 		}
 		w.h.Downloads = append(w.h.Downloads, d)
 		s.from, s.fromSalt = d.To, m.ServerVersionSalt
-		w.acknowledge(fileKey{s.client, s.realm, s.file}, m.UploadCursor.ClientVersion, at)
+		w.acknowledge(fileKey{s.client, s.realm, s.file}, m.UploadCursor.ClientVersion, at, seq)
 	case *protocol.Error:
 		s := w.sessions[sessionKey{conn, m.SessionIdent}]
-		if s == nil || !m.Action.Reset() {
+		if s == nil {
+			return
+		}
+		if m.Code == protocol.CompensatingWrite {
+			w.reverted(s, m.Message)
+		}
+		if !m.Action.Reset() {
 			return
 		}
 		code := oracle.Code(m.Code.String())
+		if w.onReset != nil {
+			w.onReset(ResetAsked{Client: s.client, Realm: s.realm, File: s.file, Code: code,
+				NoRecovery: m.Action == protocol.ActionClientResetNoRecovery, At: int64(w.clk.Now())})
+		}
 		if s.epoch == 0 && s.identAt != 0 {
 			// The answer to CLIENT_IDENT: a download that came back as a reset.
 			w.h.Downloads = append(w.h.Downloads, oracle.Download{Client: s.client, Realm: s.realm, File: s.file,
 				FileSalt: s.salt, From: s.from, FromSalt: s.fromSalt, Call: s.identAt, Return: at,
-				Outcome: oracle.OutcomeReset, Code: code})
+				Outcome: oracle.OutcomeReset, Code: code, Seq: oracle.Seq{CallSeq: s.identSeq, ReturnSeq: seq}})
 		}
+		// The error answers the uploads the server had when it sent it; one
+		// sent after reached a session the server had ended, and no reply
+		// will ever come (it stays pending: a later acknowledgement of a
+		// resend completes it).
 		k := fileKey{s.client, s.realm, s.file}
 		for _, i := range s.uploads {
-			if u := &w.h.Uploads[i]; u.Return == oracle.Infinite {
-				u.Return, u.Outcome, u.Code = at, oracle.OutcomeReset, code
+			if u := &w.h.Uploads[i]; u.Return == oracle.Infinite && u.Call <= at {
+				u.Return, u.Outcome, u.Code, u.ReturnSeq = at, oracle.OutcomeReset, code, seq
 				w.pending[k] = slices.DeleteFunc(w.pending[k], func(j int) bool { return j == i })
 			}
 		}
@@ -159,8 +268,53 @@ func (w *Wire) Delivered(conn uint64, from, to string, msg []byte, sent clock.Ti
 	}
 }
 
+// sentTick is the tick at which the server sent msg (sent at sent) on
+// conn; 0 if unknown.
+func (w *Wire) sentTick(conn uint64, msg []byte, sent clock.Time) uint64 {
+	q := w.sends[conn]
+	h := hashOf(msg)
+	for i, e := range q {
+		if e.at == sent && e.hash == h {
+			w.sends[conn] = slices.Delete(q, i, i+1)
+			return e.tick
+		}
+		if e.at > sent {
+			break
+		}
+	}
+	return 0
+}
+
+// arrived records an UPLOAD as it reaches the server: from then on the
+// server may integrate it (the earliest moment its interval can start).
+func (w *Wire) arrived(msg []byte) {
+	if len(msg) < 3 || protocol.Type(msg[2]) != protocol.TypeUpload {
+		return
+	}
+	m, err := protocol.Decode(msg)
+	if err != nil {
+		return
+	}
+	up := m.(*protocol.Upload)
+	if len(up.Changesets) == 0 {
+		return
+	}
+	key := inflightKey{up.SessionIdent, up.Changesets[0].Version}
+	f, ok := w.inflight[key]
+	if !ok {
+		return
+	}
+	delete(w.inflight, key)
+	f.u.Call, f.u.CallSeq = int64(w.clk.Now()), w.tick
+	w.h.Uploads = append(w.h.Uploads, f.u)
+	i := len(w.h.Uploads) - 1
+	k := fileKey{f.s.client, f.s.realm, f.s.file}
+	w.pending[k] = append(w.pending[k], i)
+	f.s.uploads = append(f.s.uploads, i)
+}
+
 // acknowledge completes the file's pending uploads that acked covers.
-func (w *Wire) acknowledge(k fileKey, acked uint64, at int64) {
+func (w *Wire) acknowledge(k fileKey, acked uint64, at int64, seq uint64) {
 	kept := w.pending[k][:0]
 	for _, i := range w.pending[k] {
 		u := &w.h.Uploads[i]
@@ -168,10 +322,49 @@ func (w *Wire) acknowledge(k fileKey, acked uint64, at int64) {
 			// An upload of versions integrated earlier may meet an
 			// acknowledgement sent before it: it changed nothing, any
 			// point in its interval will do.
-			u.Return, u.Outcome, u.Acked = max(at, u.Call), oracle.OutcomeOK, acked
+			u.Return, u.Outcome, u.Acked, u.ReturnSeq = max(at, u.Call), oracle.OutcomeOK, acked, seq
+			if at < u.Call {
+				u.ReturnSeq = 0 // the end of the instant it arrived at
+			}
 		} else {
 			kept = append(kept, i)
 		}
 	}
 	w.pending[k] = kept
+}
+
+// reverted records a compensating write reported to s's client, one Revert
+// per object its message names. The message is the server's: a first line
+// "client version <v>: ...", then one line per object ("Class[pk]", a
+// string key quoted), column ("Class.field") or table ("Class") reverted;
+// only objects are recorded.
+func (w *Wire) reverted(s *session, msg string) {
+	lines := strings.Split(msg, "\n")
+	var version uint64
+	if _, err := fmt.Sscanf(lines[0], "client version %d:", &version); err != nil || s.file == 0 {
+		return
+	}
+	for _, line := range lines[1:] {
+		if object, ok := parseObject(line); ok {
+			w.h.Reverts = append(w.h.Reverts, oracle.Revert{Client: s.client, Realm: s.realm,
+				Changeset: oracle.ChangesetID{File: s.file, Version: version}, Object: object, At: int64(w.clk.Now())})
+		}
+	}
+}
+
+// parseObject reads "Class[pk]" (pk an int or a quoted string) as the
+// oracle's object name.
+func parseObject(s string) (string, bool) {
+	class, key, ok := strings.Cut(s, "[")
+	key, closed := strings.CutSuffix(key, "]")
+	if !ok || !closed || class == "" {
+		return "", false
+	}
+	if str, err := strconv.Unquote(key); err == nil {
+		return oracle.ObjectName(class, oracle.Str(str)), true
+	}
+	if i, err := strconv.ParseInt(key, 10, 64); err == nil {
+		return oracle.ObjectName(class, oracle.Int(i)), true
+	}
+	return "", false
 }

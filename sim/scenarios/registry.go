@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -18,6 +19,21 @@ type Scenario struct {
 	Config func(seed uint64) sim.Config
 	// Install puts the workload and fault schedule on a new world.
 	Install func(w *sim.World) error
+	// InstallViews, if set, is Install with porcupine's HTML views of the
+	// oracles' linearizability failures written under dir. A scenario
+	// without it cannot write views and ignores RunOptions.ViewDir.
+	InstallViews func(w *sim.World, dir string) error
+}
+
+// RunOptions change how RunWith runs a scenario's seed.
+type RunOptions struct {
+	// Mutants names the deliberate engine bugs (package mutant) to switch
+	// on; they go into the world's Config.Mutants.
+	Mutants []string
+	// ViewDir, if set, is where the oracles write porcupine's HTML view of
+	// each linearizability failure (one directory per seed: the file names
+	// do not name the seed). Ignored by a scenario without InstallViews.
+	ViewDir string
 }
 
 var registry = map[string]Scenario{}
@@ -56,13 +72,26 @@ func Lookup(name string) (Scenario, error) {
 // Run builds the scenario's world for seed, writes its trace to out (nil
 // for hash only) and runs it.
 func (s Scenario) Run(seed uint64, out io.Writer) (sim.Result, error) {
+	return s.RunWith(seed, out, RunOptions{})
+}
+
+// RunWith is Run with options: the mutants switched on, and where views
+// go. An unknown mutant is an error naming it.
+func (s Scenario) RunWith(seed uint64, out io.Writer, opts RunOptions) (sim.Result, error) {
 	cfg := s.Config(seed)
 	cfg.Scenario = s.Name
+	if len(opts.Mutants) > 0 {
+		cfg.Mutants = append(slices.Clone(cfg.Mutants), opts.Mutants...)
+	}
 	w, err := sim.New(cfg, out)
 	if err != nil {
-		return sim.Result{}, err
+		return sim.Result{}, fmt.Errorf("scenarios: %s seed %d: %w", s.Name, seed, err)
 	}
-	if err := s.Install(w); err != nil {
+	install := s.Install
+	if opts.ViewDir != "" && s.InstallViews != nil {
+		install = func(w *sim.World) error { return s.InstallViews(w, opts.ViewDir) }
+	}
+	if err := install(w); err != nil {
 		return sim.Result{}, err
 	}
 	return w.Run(), nil

@@ -7,12 +7,10 @@ import (
 	"slices"
 	"time"
 
-	"github.com/syncsim/syncsim/engine/changeset"
 	"github.com/syncsim/syncsim/engine/client"
-	"github.com/syncsim/syncsim/engine/replica"
-	"github.com/syncsim/syncsim/engine/schema"
 	"github.com/syncsim/syncsim/engine/server"
 	"github.com/syncsim/syncsim/engine/store"
+	"github.com/syncsim/syncsim/oracle"
 	"github.com/syncsim/syncsim/sim"
 )
 
@@ -48,36 +46,139 @@ func (run *syncRun) lifecycleFault(k int, at, end time.Duration, pick func() *sy
 	}
 	switch k {
 	case 0: // a backup now, a restore of the latest backup later
-		w.At(at, sim.ServerName, "fault.backup", srv(func(s *server.Server) error {
-			n, err := s.Backup(path)
-			if err == nil {
-				run.backups = append(run.backups, n)
-			}
-			return err
-		}))
-		w.At(end, sim.ServerName, "fault.restore", srv(func(s *server.Server) error {
+		run.at(at, sim.ServerName, "fault.backup", path, srv(run.backup))
+		run.at(end, sim.ServerName, "fault.restore", path, srv(func(s *server.Server) error {
 			if len(run.backups) == 0 {
 				return nil
 			}
-			return s.Restore(path, run.backups[len(run.backups)-1])
+			return run.restore(s, run.backups[len(run.backups)-1])
 		}))
 	case 1:
-		w.At(at, sim.ServerName, "fault.terminate", srv(func(s *server.Server) error { return s.Terminate(path) }))
-		w.At(min(at+30*time.Second, end), sim.ServerName, "fault.enable", srv(func(s *server.Server) error { return s.Enable(path) }))
+		run.at(at, sim.ServerName, "fault.terminate", path, srv(func(s *server.Server) error { return s.Terminate(path) }))
+		run.at(min(at+30*time.Second, end), sim.ServerName, "fault.enable", path, srv(run.enable))
 	case 2:
-		w.At(at, sim.ServerName, "fault.compact", srv(func(s *server.Server) error { return s.Compact(path) }))
+		run.at(at, sim.ServerName, "fault.compact", path, srv(run.compact))
 	case 3:
 		c := pick()
-		w.At(at, c.node.Name, "fault.role", srv(func(s *server.Server) error { return s.SetRole(c.user, "limited") }))
-		w.At(end, c.node.Name, "fault.role.end", srv(func(s *server.Server) error { return s.SetRole(c.user, "") }))
+		run.at(at, c.node.Name, "fault.role", path, srv(func(s *server.Server) error { return s.SetRole(c.user, "limited") }))
+		run.at(end, c.node.Name, "fault.role.end", path, srv(func(s *server.Server) error { return s.SetRole(c.user, "") }))
 	case 4:
-		w.At(at, sim.ServerName, "fault.recovery.off", srv(func(s *server.Server) error { return s.SetRecoveryMode(false) }))
-		w.At(end, sim.ServerName, "fault.recovery.on", srv(func(s *server.Server) error { return s.SetRecoveryMode(true) }))
+		run.at(at, sim.ServerName, "fault.recovery.off", path, srv(func(s *server.Server) error { return s.SetRecoveryMode(false) }))
+		run.at(end, sim.ServerName, "fault.recovery.on", path, srv(func(s *server.Server) error { return s.SetRecoveryMode(true) }))
 	case 5: // a long offline period, past the maximum offline time
 		c := pick()
-		w.At(at, c.node.Name, "fault.offline.long", func() { w.Net.Isolate(c.node.Name) })
-		w.At(min(at+2*lifecycleTTL, end), c.node.Name, "fault.online", func() { w.Net.Rejoin(c.node.Name) })
+		run.at(at, c.node.Name, "fault.offline.long", "", func() { w.Net.Isolate(c.node.Name) })
+		run.at(min(at+2*lifecycleTTL, end), c.node.Name, "fault.online", "", func() { w.Net.Rejoin(c.node.Name) })
 	}
+}
+
+// The harness operations on the realm, recorded in the history as the
+// oracles define them.
+
+// backupOf is what a backup holds: its epoch's salt and what carried said
+// then.
+type backupOf struct {
+	salt uint64
+	ids  []oracle.ChangesetID
+}
+
+// carried is the realm's epoch salt and the changesets its history holds
+// now, in server order: each entry's, except that an epoch an Enable began
+// starts with one server-made changeset rebuilding the state, which stands
+// for the changesets the history held before the Enable.
+func (run *syncRun) carried(s *server.Server) (uint64, []oracle.ChangesetID) {
+	salt, origins, _ := s.History(run.cfg.Path)
+	boot, rebuilt := run.boots[salt]
+	var ids []oracle.ChangesetID
+	for i, o := range origins {
+		if i == 0 && o.File == 0 && rebuilt {
+			ids = append(ids, boot...)
+			continue
+		}
+		ids = append(ids, oracle.ChangesetID{File: o.File, Version: o.Version})
+	}
+	return salt, ids
+}
+
+// backup takes a backup of the realm at its latest server version.
+func (run *syncRun) backup(s *server.Server) error {
+	n, err := s.Backup(run.cfg.Path)
+	if err != nil {
+		return err
+	}
+	_, origins, _ := s.History(run.cfg.Path)
+	salt, ids := run.carried(s)
+	run.backups = append(run.backups, n)
+	run.backupOf[n] = backupOf{salt: salt, ids: ids}
+	run.h.Backups = append(run.h.Backups, oracle.Backup{Realm: run.cfg.Path, ID: int(n),
+		ServerVersion: uint64(len(origins)), At: run.now()})
+	return nil
+}
+
+// restore restores the realm from backup n. It rolls back the changesets
+// the history held just before and the backup does not: those past the
+// backup's server version, or, from a backup of an earlier epoch (a
+// terminate and re-enable came between), all the later ones, including
+// those the re-enabled epoch's first changeset stood for.
+func (run *syncRun) restore(s *server.Server, n uint64) error {
+	_, ids := run.carried(s)
+	b := run.backupOf[n]
+	kept := make(map[oracle.ChangesetID]bool, len(b.ids))
+	for _, id := range b.ids {
+		kept[id] = true
+	}
+	r := oracle.Restore{Realm: run.cfg.Path, Backup: int(n), At: run.now()}
+	for _, id := range ids {
+		if !kept[id] {
+			r.RolledBack = append(r.RolledBack, id)
+		}
+	}
+	if err := s.Restore(run.cfg.Path, n); err != nil {
+		return err
+	}
+	r.Salt, _, _ = s.History(run.cfg.Path)
+	if boot, ok := run.boots[b.salt]; ok {
+		run.boots[r.Salt] = boot
+	}
+	run.h.Restores = append(run.h.Restores, r)
+	return nil
+}
+
+// enable turns the realm's sync on again after a Terminate: terminate and
+// re-enable are one operation in the history, at the Enable (until then
+// the old epoch stands, its sessions refused). The engine begins the new
+// epoch with one server-made changeset that rebuilds the state (if there
+// is any); the history says the old epoch's entries are not kept (Keep 0).
+func (run *syncRun) enable(s *server.Server) error {
+	_, before := run.carried(s)
+	if err := s.Enable(run.cfg.Path); err != nil {
+		return err
+	}
+	salt, origins, _ := s.History(run.cfg.Path)
+	run.boots[salt] = before
+	run.h.Terminates = append(run.h.Terminates, oracle.Terminate{Realm: run.cfg.Path, Salt: salt,
+		Rebuilt: len(origins) > 0 && origins[0].File == 0, At: run.now()})
+	return nil
+}
+
+// compact compacts the realm's history; the files it expired are those
+// expired after it and not before, that the server handed out (a file
+// whose SERVER_IDENT it never sent is known to no client, and to no
+// operation of the history).
+func (run *syncRun) compact(s *server.Server) error {
+	before := s.ExpiredFiles(run.cfg.Path)
+	if err := s.Compact(run.cfg.Path); err != nil {
+		return err
+	}
+	c := oracle.Compact{Realm: run.cfg.Path, Horizon: run.now() - int64(lifecycleTTL), At: run.now()}
+	for _, f := range s.ExpiredFiles(run.cfg.Path) {
+		handedOut := slices.ContainsFunc(run.h.NewFiles, func(n oracle.NewFile) bool { return n.Realm == run.cfg.Path && n.File == f })
+		if handedOut && !slices.Contains(before, f) {
+			c.Expired = append(c.Expired, f)
+		}
+	}
+	run.h.Compactions = append(run.h.Compactions, c)
+	return nil
 }
 
 // endLifecycle undoes what the lifecycle faults left in force at the heal:
@@ -86,7 +187,7 @@ func (run *syncRun) endLifecycle() {
 	if !run.cfg.Lifecycle || run.srv == nil {
 		return
 	}
-	_ = run.srv.Enable(run.cfg.Path) // an error: it was not terminated
+	_ = run.enable(run.srv) // an error: it was not terminated
 	_ = run.srv.SetRecoveryMode(true)
 	for _, c := range run.clients {
 		_ = run.srv.SetRole(c.user, "")
@@ -94,24 +195,21 @@ func (run *syncRun) endLifecycle() {
 }
 
 // resetConfig is the client's reset configuration: its mode, and the
-// checks of what each mode promises.
+// callbacks that record each reset for the client-reset oracle.
 func (c *syncClient) resetConfig(h *client.Host) client.ClientResetConfig {
 	live := func() bool { return c.host == h && c.realm != nil }
 	return client.ClientResetConfig{
 		Mode: c.mode,
-		Before: func(*store.State) {
+		Before: func(before *store.State) {
 			if live() {
-				c.unsynced = versionsOf(c.realm.Replica().Unsynced())
-				c.oldIdent, _ = c.realm.Replica().Ident()
+				c.resetBegins(before)
 			}
 		},
-		After: func(_, _ *store.State, recovered bool) {
-			if !live() {
-				return
+		After: func(_, after *store.State, recovered bool) {
+			if live() {
+				c.run.w.Record(c.node.Name, "reset.done", slog.Bool("recovered", recovered))
+				c.resetEnds(after, recovered)
 			}
-			realm, want, old := c.realm, c.unsynced, c.oldIdent
-			c.run.w.Record(c.node.Name, "reset.done", slog.Bool("recovered", recovered), slog.Int("unsynced", len(want)))
-			c.node.Clock().AfterFunc(0, func() { c.checkDiscard(realm, want, old) })
 		},
 		ManualHandler: func(m client.ManualReset) {
 			if live() {
@@ -121,62 +219,14 @@ func (c *syncClient) resetConfig(h *client.Host) client.ClientResetConfig {
 	}
 }
 
-// checkDiscard: a discard reports every unsynced changeset it deleted.
-// An unsynced changeset the server had integrated (its acknowledgement was
-// lost) is not deleted but kept in the fresh copy: the wire shows it
-// downloaded to this client as a changeset of its old file.
-func (c *syncClient) checkDiscard(realm *client.Realm, unsynced []uint64, oldIdent uint64) {
-	lr := realm.Session().LastReset()
-	if lr == nil || lr.Mode != client.DiscardUnsyncedChanges {
-		return
-	}
-	got := versionsOf(lr.Discarded)
-	for _, v := range got {
-		if !slices.Contains(unsynced, v) {
-			c.run.w.Fail(fmt.Errorf("%w: %s: a discard reported changeset %d, which was not unsynced (%v)", ErrReset, c.node.Name, v, unsynced))
-		}
-	}
-	for _, v := range unsynced {
-		if !slices.Contains(got, v) && !c.downloaded(oldIdent, v) {
-			c.run.w.Fail(fmt.Errorf("%w: %s: unsynced changeset %d of file %d was neither reported discarded nor on the server", ErrReset, c.node.Name, v, oldIdent))
-		}
-	}
-}
-
-// downloaded reports whether the wire showed changeset (file, version)
-// downloaded to this client.
-func (c *syncClient) downloaded(file, version uint64) bool {
-	for _, d := range c.run.h.Downloads {
-		if d.Client != c.node.Name {
-			continue
-		}
-		for _, e := range d.Entries {
-			if e.ID.File == file && e.ID.Version == version {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// manual is the app's manual reset handler: it checks that the backup copy
-// holds every unsynced change, then does what an app would — deletes the
-// local file and opens the realm again, fresh.
+// manual is the app's manual reset handler: it records the reset with its
+// backup copy, then does what an app would — deletes the local file and
+// opens the realm again, fresh.
 func (c *syncClient) manual(h *client.Host, m client.ManualReset) {
 	w := c.run.w
 	w.Record(c.node.Name, "reset.manual", slog.String("reason", fmt.Sprint(m.Reason)))
+	c.resetManual(m)
 	realm := c.realm
-	want := versionsOf(realm.Replica().Unsynced())
-	if m.BackupPath == "" {
-		w.Fail(fmt.Errorf("%w: %s: the manual handler got no backup copy: %v", ErrReset, c.node.Name, m.Reason))
-	} else if b, err := replica.Open(c.node.Storage(), m.BackupPath, c.node.Clock(), schema.Schema{}); err != nil {
-		w.Fail(fmt.Errorf("%w: %s: the backup copy %q does not open: %w", ErrReset, c.node.Name, m.BackupPath, err))
-	} else {
-		if got := versionsOf(b.Unsynced()); !slices.Equal(got, want) {
-			w.Fail(fmt.Errorf("%w: %s: the backup copy holds unsynced changesets %v, the replica %v", ErrReset, c.node.Name, got, want))
-		}
-		_ = b.Close()
-	}
 	c.node.Clock().AfterFunc(time.Second, func() {
 		if c.host != h || c.realm != realm {
 			return
@@ -188,17 +238,11 @@ func (c *syncClient) manual(h *client.Host, m client.ManualReset) {
 			w.Fail(fmt.Errorf("%w: %s: deleting the realm file after a manual reset: %w", ErrReset, c.node.Name, err))
 			return
 		}
+		// A new replica: nothing of the old one's is in it.
+		c.seen, c.log.carried, c.log.unnamed = map[oracle.ChangesetID]bool{}, map[uint64][]oracle.WriteID{}, nil
 		c.open()
 	})
 }
 
 // ErrReset marks a client reset that broke a promise of its mode.
 var ErrReset = errors.New("client reset")
-
-func versionsOf(cs []*changeset.Changeset) []uint64 {
-	out := make([]uint64, len(cs))
-	for i, c := range cs {
-		out[i] = c.Version
-	}
-	return out
-}

@@ -12,20 +12,24 @@ import (
 	"github.com/syncsim/syncsim/engine/changeset"
 	"github.com/syncsim/syncsim/engine/client"
 	"github.com/syncsim/syncsim/engine/protocol"
+	"github.com/syncsim/syncsim/engine/replica"
 	"github.com/syncsim/syncsim/engine/server"
 	"github.com/syncsim/syncsim/oracle"
 	"github.com/syncsim/syncsim/sim"
 	"github.com/syncsim/syncsim/sim/clock"
 	"github.com/syncsim/syncsim/sim/observe"
+	"github.com/syncsim/syncsim/sim/rng"
 )
 
 // Sync is the engine workload: a sync server and clients that each log in,
 // open one shared realm and write to it at random, while faults strike —
 // offline periods, pauses, connection drops, duplicate and replayed
-// messages, clock skew and steps, client and server crashes. At HealAt the
-// faults stop and writes end; every client then waits for its uploads,
-// then for its downloads, and every replica must end with the server's
-// state (convergence) before the deadline.
+// messages, clock skew and steps, client and server crashes; now and then
+// a client reads a field. At HealAt the faults stop and writes end; every
+// client then waits for its uploads, then for its downloads, and every
+// replica must end with the server's state (convergence) before the
+// deadline. Everything the clients observed, did and were done to is
+// recorded (the wire, record.go) and every oracle judges it.
 type Sync struct {
 	// Path is the shared realm's path.
 	Path string
@@ -48,11 +52,11 @@ type Sync struct {
 	// Lifecycle adds the server's lifecycle faults to the schedule —
 	// backups and restores, terminate and re-enable, compaction with a
 	// client maximum offline time, role changes, recovery mode off and on —
-	// and gives each client a reset mode drawn from its stream. The
-	// sync-log and visibility oracles do not judge such runs yet (they need
-	// the lifecycle operations in the history); convergence and the reset
-	// checks do.
+	// and gives each client a reset mode drawn from its stream.
 	Lifecycle bool
+	// ViewDir, if set, is where the oracles write porcupine's HTML view of
+	// each linearizability failure.
+	ViewDir string
 }
 
 // Offline is a fixed offline period of one client.
@@ -84,6 +88,11 @@ type syncRun struct {
 	healed  bool
 	healAt  clock.Time
 	backups []uint64 // the server backups taken, oldest first
+	// backupOf is what each backup holds; boots, per epoch salt, the
+	// changesets an epoch's first, rebuilding changeset stands for
+	// (resets.go).
+	backupOf map[uint64]backupOf
+	boots    map[uint64][]oracle.ChangesetID
 	// ConvergedAt is when the last replica reached the server's state.
 	convergedAt clock.Time
 	// h is the history the oracles judge.
@@ -102,18 +111,24 @@ type syncClient struct {
 	paused bool
 	writes int
 	// seen holds the ids of the changesets downloaded into the replica, in
-	// any incarnation (integration is durable before it is reported).
+	// any incarnation (integration is durable before it is reported), and
+	// after a client reset those the fresh copy downloaded.
 	seen map[oracle.ChangesetID]bool
-	// mode is the client's reset mode; unsynced holds the versions of the
-	// replica's unsynced changesets when a reset began (Before).
-	mode     client.ClientResetMode
-	unsynced []uint64
-	oldIdent uint64
+	// mode is the client's reset mode.
+	mode client.ClientResetMode
+	// reads draws the fields the client reads; log is what it records
+	// (record.go).
+	reads *rng.Stream
+	log   clientLog
 }
 
-// Committed is the replica observer's: own changesets are named at wait
-// time, when the replica's ident is known.
-func (c *syncClient) Committed(*changeset.Changeset) {}
+// Committed is the replica observer's: it catches the changeset a write
+// transaction commits (record.go).
+func (c *syncClient) Committed(cs *changeset.Changeset) {
+	if c.log.writing {
+		c.log.committed = cs
+	}
+}
 
 // Integrated records the ids of a download's changesets.
 func (c *syncClient) Integrated(d *protocol.Download) {
@@ -123,12 +138,11 @@ func (c *syncClient) Integrated(d *protocol.Download) {
 	}
 }
 
-// own names the replica's own changesets so far.
-func (c *syncClient) own() []oracle.ChangesetID {
-	rep := c.realm.Replica()
+// own names the replica's own changesets up to version.
+func own(rep *replica.Replica, version uint64) []oracle.ChangesetID {
 	ident, _ := rep.Ident()
-	ids := make([]oracle.ChangesetID, 0, rep.Version())
-	for v := uint64(1); v <= rep.Version(); v++ {
+	ids := make([]oracle.ChangesetID, 0, version)
+	for v := uint64(1); v <= version; v++ {
 		ids = append(ids, oracle.ChangesetID{File: ident, Version: v})
 	}
 	return ids
@@ -136,7 +150,8 @@ func (c *syncClient) own() []oracle.ChangesetID {
 
 // integrated names every changeset in the replica, sorted.
 func (c *syncClient) integrated() []oracle.ChangesetID {
-	ids := c.own()
+	rep := c.realm.Replica()
+	ids := own(rep, rep.Version())
 	for id := range c.seen {
 		ids = append(ids, id)
 	}
@@ -158,13 +173,16 @@ func (s Sync) Install(w *sim.World) error {
 	if h == nil {
 		h = &oracle.History{}
 	}
-	run := &syncRun{cfg: s, w: w, h: h}
-	w.Net.SetTap(observe.NewWire(w.Clock, sim.ServerName, run.h))
+	run := &syncRun{cfg: s, w: w, h: h, backupOf: map[uint64]backupOf{}, boots: map[uint64][]oracle.ChangesetID{}}
+	wire := observe.NewWire(w.Clock, sim.ServerName, run.h)
+	wire.OnReset(run.resetAsked)
+	w.Net.SetTap(wire)
 	if err := run.startServer(); err != nil {
 		return err
 	}
 	for i, n := range w.Clients {
-		c := &syncClient{run: run, node: n, user: fmt.Sprintf("u%d", i), seen: map[oracle.ChangesetID]bool{}}
+		c := &syncClient{run: run, node: n, user: fmt.Sprintf("u%d", i), seen: map[oracle.ChangesetID]bool{},
+			reads: n.Rand.Fork("reads"), log: clientLog{carried: map[uint64][]oracle.WriteID{}}}
 		if s.Lifecycle {
 			c.mode = resetModes[n.Rand.Fork("reset-mode").IntN(len(resetModes))]
 		}
@@ -181,10 +199,10 @@ func (s Sync) Install(w *sim.World) error {
 			return fmt.Errorf("scenarios: Sync.Offline %+v: no such client or an empty period", o)
 		}
 		name := run.clients[o.Client].node.Name
-		w.At(o.From, name, "fault.offline", func() { w.Net.Isolate(name) })
-		w.At(o.To, name, "fault.online", func() { w.Net.Rejoin(name) })
+		run.at(o.From, name, "fault.offline", "", func() { w.Net.Isolate(name) })
+		run.at(o.To, name, "fault.online", "", func() { w.Net.Rejoin(name) })
 	}
-	w.At(heal, "", "fault.heal", run.heal)
+	run.at(heal, "", "fault.heal", "", run.heal)
 	w.At(w.Config.Deadline-time.Nanosecond, "", "sync.check", func() {
 		if run.convergedAt == 0 {
 			run.w.Fail(fmt.Errorf("%w: not every replica reached the server's state by the deadline:%s", ErrConvergence, run.describe()))
@@ -291,6 +309,8 @@ func (c *syncClient) open() {
 			}
 		},
 	}
+	// Without lifecycle faults no reset is due: one is a session error
+	// (ErrSync), not something to handle.
 	if c.run.cfg.Lifecycle {
 		cfg.ClientReset = c.resetConfig(h)
 	}
@@ -315,12 +335,14 @@ func (c *syncClient) scheduleWrite() {
 		if c.run.healed || (c.run.cfg.MaxWrites > 0 && c.writes >= c.run.cfg.MaxWrites) {
 			return
 		}
-		if !c.dead && c.realm != nil {
-			if v, err := RandomTransaction(c.realm, c.node.Rand); err != nil {
-				c.run.w.Record(c.node.Name, "sync.write.failed", slog.String("error", err.Error()))
-			} else {
-				c.writes++
-				c.run.w.Record(c.node.Name, "sync.write", slog.Uint64("version", v))
+		// No writes to a replica whose reset went to the manual handler:
+		// the app is about to delete it.
+		if !c.dead && c.realm != nil && c.realm.Session().ResetRequired() == nil {
+			// A read after the write: at the same instant, the oracles
+			// take the write to come first.
+			c.write()
+			if c.reads.Chance(0.5) {
+				c.read()
 			}
 		}
 		c.scheduleWrite()
@@ -331,6 +353,8 @@ func (c *syncClient) crash() {
 	if c.dead {
 		return
 	}
+	c.nameWrites()
+	c.resetFailed()
 	c.host.Kill()
 	c.run.w.Net.Crash(c.node.Name)
 	c.node.Disk.Crash()
@@ -381,11 +405,21 @@ func (run *syncRun) heal() {
 	})
 }
 
-// waitUpload waits for c's upload completion and records the wait.
+// waitUpload waits for c's upload completion and records the wait. It
+// covers the local changesets committed before it began, named by the
+// replica's ident when it ended (it may have had none when it began); a
+// client reset in between makes it wait for the recovered changeset
+// instead, or nothing.
 func (run *syncRun) waitUpload(c *syncClient, done func(error)) {
-	op := oracle.WaitUpload{Client: c.node.Name, Realm: run.cfg.Path, Call: int64(run.w.Clock.Now()), Covered: c.own()}
+	op := oracle.WaitUpload{Client: c.node.Name, Realm: run.cfg.Path, Call: int64(run.w.Clock.Now())}
+	rep, adoptions := c.realm.Replica(), c.log.adoptions
+	version := rep.Version()
 	c.realm.Session().WaitForUpload(0, func(err error) {
 		op.Return, op.Outcome = int64(run.w.Clock.Now()), waitOutcome(err)
+		if c.log.adoptions != adoptions {
+			version = rep.Version()
+		}
+		op.Covered = own(rep, version)
 		run.h.WaitUploads = append(run.h.WaitUploads, op)
 		done(err)
 	})
@@ -450,7 +484,8 @@ func (run *syncRun) compare() {
 	wh := want.Hash()
 	now := int64(run.w.Clock.Now())
 	conv := &oracle.Convergence{HealAt: int64(run.healAt), Deadline: int64(run.w.Config.Deadline),
-		Servers: []oracle.ServerState{{Realm: run.cfg.Path, Hash: fmt.Sprintf("%x", wh)}}}
+		Servers: []oracle.ServerState{{Realm: run.cfg.Path, Hash: fmt.Sprintf("%x", wh)}},
+		Final:   []oracle.FinalState{{Realm: run.cfg.Path, PlainState: observe.State(want)}}}
 	for _, c := range run.clients {
 		got := c.realm.State().Hash()
 		conv.Replicas = append(conv.Replicas, oracle.Replica{Client: c.node.Name, Realm: run.cfg.Path,
@@ -461,9 +496,7 @@ func (run *syncRun) compare() {
 		}
 	}
 	run.h.Convergence = conv
-	if !run.cfg.Lifecycle {
-		run.judge()
-	}
+	run.judge()
 	run.convergedAt = run.w.Clock.Now()
 	run.w.Record("", "sync.converged", slog.String("hash", fmt.Sprintf("%x", wh[:8])),
 		slog.Int("objects", want.Size()))
@@ -497,34 +530,34 @@ func (run *syncRun) scheduleFaults(heal time.Duration) {
 		switch k := r.IntN(kinds); k {
 		case 0, 1: // an offline period
 			c := pick()
-			w.At(at, c.node.Name, "fault.offline", func() { net.Isolate(c.node.Name) })
-			w.At(end, c.node.Name, "fault.online", func() { net.Rejoin(c.node.Name) })
+			run.at(at, c.node.Name, "fault.offline", "", func() { net.Isolate(c.node.Name) })
+			run.at(end, c.node.Name, "fault.online", "", func() { net.Rejoin(c.node.Name) })
 		case 2:
 			c := pick()
-			w.At(at, c.node.Name, "fault.pause", func() { c.pause(true) })
-			w.At(end, c.node.Name, "fault.resume", func() { c.pause(false) })
+			run.at(at, c.node.Name, "fault.pause", "", func() { c.pause(true) })
+			run.at(end, c.node.Name, "fault.resume", "", func() { c.pause(false) })
 		case 3:
 			c := pick()
-			w.At(at, c.node.Name, "fault.crash", c.crash)
-			w.At(end, c.node.Name, "fault.restart", c.restart)
+			run.at(at, c.node.Name, "fault.crash", "", c.crash)
+			run.at(end, c.node.Name, "fault.restart", "", c.restart)
 		case 4:
 			if !run.cfg.ServerCrashes {
 				continue
 			}
-			w.At(at, sim.ServerName, "fault.crash", run.crashServer)
-			w.At(min(at+r.Between(time.Second, 20*time.Second), heal), sim.ServerName, "fault.restart", run.restartServer)
+			run.at(at, sim.ServerName, "fault.crash", "", run.crashServer)
+			run.at(min(at+r.Between(time.Second, 20*time.Second), heal), sim.ServerName, "fault.restart", "", run.restartServer)
 		case 5:
 			rate := 0.02 + 0.1*r.Float64()
-			w.At(at, "", "fault.drops", func() { net.SetDropRate(rate) }, slog.Float64("rate", rate))
-			w.At(end, "", "fault.drops.end", func() { net.SetDropRate(w.Config.Network.DropRate) })
+			run.at(at, "", "fault.drops", "", func() { net.SetDropRate(rate) }, slog.Float64("rate", rate))
+			run.at(end, "", "fault.drops.end", "", func() { net.SetDropRate(w.Config.Network.DropRate) })
 		case 6:
 			rate := 0.05 + 0.2*r.Float64()
-			w.At(at, "", "fault.duplicates", func() { net.SetDuplicateRate(rate) }, slog.Float64("rate", rate))
-			w.At(end, "", "fault.duplicates.end", func() { net.SetDuplicateRate(w.Config.Network.DuplicateRate) })
+			run.at(at, "", "fault.duplicates", "", func() { net.SetDuplicateRate(rate) }, slog.Float64("rate", rate))
+			run.at(end, "", "fault.duplicates.end", "", func() { net.SetDuplicateRate(w.Config.Network.DuplicateRate) })
 		case 7:
 			c := pick()
 			step := r.Between(-2*time.Minute, 2*time.Minute)
-			w.At(at, c.node.Name, "fault.clock.step", func() { c.node.Local.Step(step) }, slog.Duration("by", step))
+			run.at(at, c.node.Name, "fault.clock.step", "", func() { c.node.Local.Step(step) }, slog.Duration("by", step))
 		default:
 			run.lifecycleFault(k-8, at, end, pick)
 		}
@@ -577,12 +610,9 @@ func init() {
 		Name: "resets",
 		Story: "the sync workload with the server's lifecycle faults (restore, terminate, compaction, role changes, " +
 			"recovery off) and every reset mode; all converge after heal",
-		Config: ResetsConfig,
-		Install: func() func(*sim.World) error {
-			s := DefaultSync()
-			s.Lifecycle = true
-			return s.Install
-		}(),
+		Config:       ResetsConfig,
+		Install:      resetsSync("").Install,
+		InstallViews: func(w *sim.World, dir string) error { return resetsSync(dir).Install(w) },
 	})
 	_ = Register(Standard())
 	_ = Register(Scenario{
@@ -590,22 +620,41 @@ func init() {
 		Story:   "clients write to one shared realm through offline periods, drops, duplicates, skew and crashes; all converge after heal",
 		Config:  SyncConfig,
 		Install: DefaultSync().Install,
+		InstallViews: func(w *sim.World, dir string) error {
+			s := DefaultSync()
+			s.ViewDir = dir
+			return s.Install(w)
+		},
 	})
+}
+
+// resetsSync is the resets scenario's workload, writing views to viewDir.
+func resetsSync(viewDir string) Sync {
+	s := DefaultSync()
+	s.Lifecycle, s.ViewDir = true, viewDir
+	return s
 }
 
 // ErrOracle marks a run an oracle convicted.
 var ErrOracle = errors.New("oracle")
 
-// judge runs the oracles on the recorded history.
+// judge runs every oracle on the recorded history.
 func (run *syncRun) judge() {
-	rep, err := oracle.Check(run.h, oracle.Options{})
+	for _, c := range run.clients {
+		c.nameWrites()
+	}
+	rep, err := oracle.Check(run.h, oracle.Options{ViewDir: run.cfg.ViewDir})
 	if err != nil {
 		run.w.Fail(fmt.Errorf("%w: the recorded history is malformed: %w", ErrOracle, err))
 		return
 	}
 	for _, v := range rep.Verdicts {
 		if !v.Pass {
-			run.w.Fail(fmt.Errorf("%w: %s: %s", ErrOracle, v.Oracle, strings.Join(v.Failures, "; ")))
+			msg := strings.Join(v.Failures, "; ")
+			if len(v.Views) > 0 {
+				msg += " (views: " + strings.Join(v.Views, ", ") + ")"
+			}
+			run.w.Fail(fmt.Errorf("%w: %s: %s", ErrOracle, v.Oracle, msg))
 		}
 	}
 	run.w.Record("", "oracle.pass", slog.Int64("uploads", int64(len(run.h.Uploads))), slog.Int64("downloads", int64(len(run.h.Downloads))))

@@ -30,8 +30,9 @@ func quickSync(seed uint64) (sim.Result, error) {
 // concurrently through offline periods, pauses, connection drops,
 // duplicated and replayed messages, clock skew and steps, client and
 // server crashes; after the heal every replica's state hash equals the
-// server's. 500 seeds (50 with -short); `simrun run --scenario sync`
-// runs many more.
+// server's, and every oracle passes on what the World recorded (sync log,
+// visibility, convergence, write accounting, session guarantees). 500
+// seeds (50 with -short); `simrun run --scenario sync` runs many more.
 func TestSync_EveryReplicaConvergesWithTheServer(t *testing.T) {
 	seeds := 500
 	if testing.Short() {
@@ -97,7 +98,8 @@ func BenchmarkStandardWorld(b *testing.B) {
 // changes, recovery mode off — and clients in every reset mode, on top of
 // the engine faults. After the heal every replica converges; a manual
 // reset's backup copy holds every unsynced change; a discard reports every
-// unsynced change it deleted.
+// unsynced change it deleted; and every oracle passes, the client-reset
+// reference included.
 func TestResets_EveryReplicaConvergesThroughResetsOfEveryCauseAndMode(t *testing.T) {
 	sc, err := scenarios.Lookup("resets")
 	require.NoError(t, err)
