@@ -1,6 +1,7 @@
 package oracle
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -265,7 +266,7 @@ func annotations(h *History, lanes []string) []porcupine.Annotation {
 		if len(r.Discarded) > 0 {
 			discarded = idsString(sortedIDs(r.Discarded))
 		}
-		out = append(out, porcupine.Annotation{ClientId: slices.Index(lanes, r.Client), Start: r.Call, End: r.Return,
+		out = append(out, porcupine.Annotation{ClientId: slices.Index(lanes, r.Client), Start: cmp.Or(r.Asked, r.Call), End: r.Return,
 			Description:     fmt.Sprintf("client reset (%s) → %s", r.Mode, r.Outcome),
 			Details:         fmt.Sprintf("code %s; file %d → %d; discarded %s", r.Code, r.OldFile, r.NewFile, discarded),
 			BackgroundColor: resetColor})

@@ -404,6 +404,9 @@ type Reset struct {
 	DiscardedWrites   []WriteID     `json:"discardedWrites,omitempty"`
 	RecoveredAs       ChangesetID   `json:"recoveredAs,omitzero"`
 	RecoveryTimestamp int64         `json:"recoveryTimestamp,omitempty"`
+	// Asked is when the error asking for the reset reached the client (0:
+	// at Call); the views draw the reset from there to Return.
+	Asked int64 `json:"asked,omitempty"`
 }
 
 // ResetCheck is what the client-reset oracle needs of one client reset, in
@@ -774,6 +777,9 @@ func (h *History) Validate() error {
 	}
 	for i, r := range h.Resets {
 		interval("reset", i, r.Call, r.Return)
+		if r.Asked < 0 || r.Asked > r.Call {
+			bad("reset %d: asked at %d, after its call %d", i, r.Asked, r.Call)
+		}
 		if !r.Mode.valid() || !r.Outcome.valid() {
 			bad("reset %d: mode %q, outcome %q", i, r.Mode, r.Outcome)
 		}

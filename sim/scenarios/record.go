@@ -309,7 +309,7 @@ func (c *syncClient) resetEnds(after *store.State, recovered bool) {
 // reset is the Reset record of b, ended at ret with outcome.
 func (c *syncClient) reset(b *resetBegun, outcome oracle.ResetOutcome, ret int64) oracle.Reset {
 	return oracle.Reset{Client: c.node.Name, Realm: c.run.cfg.Path, Mode: resetMode(c.mode), Outcome: outcome,
-		Code: b.ask.code, Call: b.call, Return: ret, OldFile: b.old}
+		Code: b.ask.code, Call: b.call, Return: ret, OldFile: b.old, Asked: min(b.ask.at, b.call)}
 }
 
 // recordReset records r and what the client-reset oracle needs of it: b,

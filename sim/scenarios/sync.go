@@ -592,9 +592,16 @@ func Standard() Scenario {
 			cfg.Network.DropRate = 0.05
 			return cfg
 		},
-		Install: Sync{Path: "/shared", WriteEvery: 600 * time.Millisecond, FaultEvery: time.Minute, HealAt: 0.6,
-			MaxWrites: 500, Offline: []Offline{{0, time.Minute, 2 * time.Minute}, {1, 3 * time.Minute, 4 * time.Minute}}}.Install,
+		Install: StandardSync().Install,
 	}
+}
+
+// StandardSync is workload S's workload: 4 clients write up to 500 times
+// each, one write every 0.6 s on average, with two offline periods and a
+// fault a minute until the heal at 60% of the run.
+func StandardSync() Sync {
+	return Sync{Path: "/shared", WriteEvery: 600 * time.Millisecond, FaultEvery: time.Minute, HealAt: 0.6,
+		MaxWrites: 500, Offline: []Offline{{0, time.Minute, 2 * time.Minute}, {1, 3 * time.Minute, 4 * time.Minute}}}
 }
 
 // ResetsConfig is the world of the resets scenario: as SyncConfig, with a

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/syncsim/syncsim/oracle"
 	"github.com/syncsim/syncsim/sim"
 	"github.com/syncsim/syncsim/sim/scenarios"
 )
@@ -90,6 +91,39 @@ func BenchmarkStandardWorld(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "seeds/s")
 	b.ReportMetric(float64(steps)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkStandardOracles is what judging one workload-S run costs: every
+// oracle (oracle.Check) on the histories of eight standard seeds, recorded
+// beforehand. Compare ms/check with BenchmarkStandardWorld's time per seed
+// (which includes one Check). Porcupine's checks must never time out.
+func BenchmarkStandardOracles(b *testing.B) {
+	sc := scenarios.Standard()
+	var hs []*oracle.History
+	ops := 0
+	for seed := range uint64(8) {
+		cfg := sc.Config(seed)
+		cfg.Scenario = sc.Name
+		w, err := sim.New(cfg, nil)
+		require.NoError(b, err)
+		s := scenarios.StandardSync()
+		s.History = &oracle.History{}
+		require.NoError(b, s.Install(w))
+		require.NoError(b, w.Run().Err)
+		hs = append(hs, s.History)
+		ops += len(s.History.Uploads) + len(s.History.Downloads) + len(s.History.Writes) + len(s.History.Reads)
+	}
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		rep, err := oracle.Check(hs[i%len(hs)], oracle.Options{})
+		if err != nil || !rep.Pass() {
+			b.Fatalf("seed %d: %v %+v", i%len(hs), err, rep.Verdicts)
+		}
+		i++
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(i), "ms/check")
+	b.ReportMetric(float64(ops)/float64(len(hs)), "records/history")
 }
 
 // TestResets_EveryReplicaConvergesThroughResetsOfEveryCauseAndMode: the
