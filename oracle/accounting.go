@@ -325,7 +325,13 @@ func (a *accountant) explain(inc *incarnation, i int, fieldWise bool) Bucket {
 	if (e.Op != EffectErase && erased(e.Object)) || (e.Link != "" && erased(e.Link)) {
 		return BucketDeleted
 	}
-	if e.Op != EffectErase && (a.createRolledBack(e.Object) || a.objectReverted(e.Object, inc)) {
+	if e.Op != EffectErase && (a.createRolledBack(e.Object) || a.createReverted(e.Object, inc.id)) {
+		return BucketDeleted
+	}
+	// A link or list entry to an object whose create was rolled back or
+	// reverted (by anyone's compensating write, this write's own carrier
+	// included) reads as null, or is hidden.
+	if e.Link != "" && (a.createRolledBack(e.Link) || a.createReverted(e.Link, ChangesetID{})) {
 		return BucketDeleted
 	}
 	if !fieldWise || e.Op == EffectCreate {
@@ -405,11 +411,12 @@ func (a *accountant) createRolledBack(object string) bool {
 	return false
 }
 
-// objectReverted reports whether a compensating write reverted another
-// changeset's create of object: that erases the object, for every client.
-func (a *accountant) objectReverted(object string, inc *incarnation) bool {
+// createReverted reports whether a compensating write reverted a
+// changeset's create of object (other than except's): that erases the
+// object, for every client.
+func (a *accountant) createReverted(object string, except ChangesetID) bool {
 	for _, r := range a.h.Reverts {
-		if r.Object != object || r.Changeset == inc.id {
+		if r.Object != object || (!except.IsZero() && r.Changeset == except) {
 			continue
 		}
 		for _, x := range a.byObject[object] {

@@ -111,6 +111,22 @@ func TestWriteAccounting(t *testing.T) {
 			h.acked("b", 2, 1, 21)
 			h.final(map[string]PlainObject{t1: obj("Task", fields{"owner": Link(p1)}, nil)}) // dangling
 		}},
+		{name: "a link to an object whose create a compensating write reverted reads null: deleted", want: map[WriteID]Bucket{1: BucketReverted, 2: BucketDeleted}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, create(p1))
+			h.write(2, "b", id(2, 1), 20, 11, set(t1, "owner", Link(p1)))
+			h.acked("a", 1, 1, 20)
+			h.acked("b", 2, 1, 21)
+			h.Reverts = append(h.Reverts, Revert{Client: "a", Realm: testRealm, Changeset: id(1, 1), Object: p1, At: 20})
+			h.final(map[string]PlainObject{t1: obj("Task", fields{"owner": Link(p1)}, nil)}) // dangling
+		}},
+		{name: "a dangling link no revert or erase explains is lost", why: "write 2 of b", want: map[WriteID]Bucket{1: BucketLost, 2: BucketLost}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, create(p1))
+			h.write(2, "b", id(2, 1), 20, 11, set(t1, "owner", Link(p1)))
+			h.acked("a", 1, 1, 20)
+			h.acked("b", 2, 1, 21)
+			h.Reverts = append(h.Reverts, Revert{Client: "a", Realm: testRealm, Changeset: id(1, 2), Object: p1, At: 20})
+			h.final(map[string]PlainObject{t1: obj("Task", fields{"owner": Link(p1)}, nil)}) // dangling
+		}},
 		{name: "a created object in the final state is visible", want: map[WriteID]Bucket{1: BucketVisible}, step: func(h *hist) {
 			h.write(1, "a", id(1, 1), 10, 10, create(p1))
 			h.acked("a", 1, 1, 20)

@@ -320,7 +320,7 @@ func (l *lineage) surelyBeats(b *FieldValue, bi *incarnation, a *FieldValue, ai 
 	if l.surelyAfter(bi, ai) {
 		return true
 	}
-	return !l.maybeAfter(ai, bi) && outranks(bi, b.Default, ai, a.Default)
+	return !l.maybeAfter(ai, bi) && !l.rebuiltBetween(bi, ai) && outranks(bi, b.Default, ai, a.Default)
 }
 
 // reached reports whether inc may have reached the server: acknowledged

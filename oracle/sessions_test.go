@@ -98,6 +98,23 @@ func TestSessionGuarantees(t *testing.T) {
 			h.read("a", t1, "title", y, 30)
 			h.read("a", t1, "title", x, 40)
 		}},
+		{name: "monotonic reads: a write made after a terminate that rebuilt the history may replace an older value whatever its discriminant", step: func(h *hist) {
+			h.write(1, "c", id(3, 1), 50, 10, set(t1, "title", y))
+			h.Terminates = append(h.Terminates, Terminate{Realm: testRealm, Salt: salt2, Rebuilt: true, At: 12})
+			h.write(2, "b", id(2, 1), 10, 14, set(t1, "title", x))
+			h.received("a", 1, 20, id(3, 1))
+			h.received("a", 1, 25, id(2, 1))
+			h.read("a", t1, "title", y, 30)
+			h.read("a", t1, "title", x, 40)
+		}},
+		{name: "monotonic reads: without the rebuild the same outranked write may not replace it", why: "monotonic reads", step: func(h *hist) {
+			h.write(1, "c", id(3, 1), 50, 10, set(t1, "title", y))
+			h.write(2, "b", id(2, 1), 10, 14, set(t1, "title", x))
+			h.received("a", 1, 20, id(3, 1))
+			h.received("a", 1, 25, id(2, 1))
+			h.read("a", t1, "title", y, 30)
+			h.read("a", t1, "title", x, 40)
+		}},
 		{name: "monotonic reads: a read after a discarding reset may go back", step: func(h *hist) {
 			bThenB(h)
 			h.read("a", t1, "title", y, 30)
