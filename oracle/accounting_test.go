@@ -127,6 +127,41 @@ func TestWriteAccounting(t *testing.T) {
 			h.Reverts = append(h.Reverts, Revert{Client: "a", Realm: testRealm, Changeset: id(1, 2), Object: p1, At: 20})
 			h.final(map[string]PlainObject{t1: obj("Task", fields{"owner": Link(p1)}, nil)}) // dangling
 		}},
+		{name: "an upload that reached the server may explain though its reply was lost and a discard reported it", want: map[WriteID]Bucket{1: BucketOverridden, 2: BucketDiscarded}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, erase(p1))
+			h.acked("a", 1, 1, 20)
+			h.received("b", 2, 25, id(1, 1))
+			h.write(2, "b", id(2, 1), 5, 30, create(p1))
+			h.lostUpload("b", 2, salt1, 35, 1)
+			h.reset(Reset{Client: "b", Mode: ModeDiscard, Outcome: ResetDiscarded, Call: 50, Return: 60, OldFile: 2, NewFile: 3,
+				Discarded: ids(2, 1), DiscardedWrites: []WriteID{2}})
+			h.final(map[string]PlainObject{p1: obj("Person", nil, nil)})
+		}},
+		{name: "a discarded write whose upload never reached the server explains nothing", why: `erased Person["p1"], which is in the final state`, want: map[WriteID]Bucket{1: BucketLost, 2: BucketDiscarded}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, erase(p1))
+			h.acked("a", 1, 1, 20)
+			h.received("b", 2, 25, id(1, 1))
+			h.write(2, "b", id(2, 1), 5, 30, create(p1))
+			h.reset(Reset{Client: "b", Mode: ModeDiscard, Outcome: ResetDiscarded, Call: 50, Return: 60, OldFile: 2, NewFile: 3,
+				Discarded: ids(2, 1), DiscardedWrites: []WriteID{2}})
+			h.final(map[string]PlainObject{p1: obj("Person", nil, nil)})
+		}},
+		{name: "a write that reached the server only after a terminate rebuilt the history overrides what the rebuild holds", want: map[WriteID]Bucket{1: BucketOverridden, 2: BucketVisible}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, erase(p1))
+			h.acked("a", 1, 1, 20)
+			h.write(2, "b", id(2, 1), 5, 25, create(p1)) // concurrent: b never had a's erase
+			h.Terminates = append(h.Terminates, Terminate{Realm: testRealm, Salt: salt2, Rebuilt: true, At: 30})
+			h.upload("b", 2, salt2, 40, 45, 1, 1)
+			h.final(map[string]PlainObject{p1: obj("Person", nil, nil)})
+		}},
+		{name: "the same concurrent create integrated before the rebuild loses to the erase", why: `erased Person["p1"], which is in the final state`, want: map[WriteID]Bucket{1: BucketLost, 2: BucketVisible}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, erase(p1))
+			h.acked("a", 1, 1, 20)
+			h.write(2, "b", id(2, 1), 5, 25, create(p1))
+			h.upload("b", 2, salt1, 28, 29, 1, 1)
+			h.Terminates = append(h.Terminates, Terminate{Realm: testRealm, Salt: salt2, Rebuilt: true, At: 30})
+			h.final(map[string]PlainObject{p1: obj("Person", nil, nil)})
+		}},
 		{name: "a created object in the final state is visible", want: map[WriteID]Bucket{1: BucketVisible}, step: func(h *hist) {
 			h.write(1, "a", id(1, 1), 10, 10, create(p1))
 			h.acked("a", 1, 1, 20)

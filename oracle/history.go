@@ -450,8 +450,9 @@ type BackupCopy struct {
 }
 
 // Revert is a compensating write reported to a client (ERROR
-// CompensatingWrite, At when it arrived): the server reverted what
-// changeset Changeset did to Object.
+// CompensatingWrite, At when the server sent the report, which may never
+// arrive): the server reverted what changeset Changeset did to Object,
+// with a server-made changeset right after it in the history.
 type Revert struct {
 	Client    string      `json:"client"`
 	Realm     string      `json:"realm"`

@@ -49,6 +49,7 @@ type lineage struct {
 	received map[string]map[ChangesetID][]int64 // client → changeset → times received, ascending
 	snaps    map[string][]int64                 // client → times a server-made changeset (origin 0) arrived
 	evidence map[ChangesetID]int64              // changeset → latest time anyone received it
+	arrived  map[ChangesetID][]int64            // changeset → times an UPLOAD carrying it reached the server
 	acks     map[string][]ack                   // client → acknowledgements, by time
 	resets   map[string][]*Reset                // client → resets, by Call
 	reverts  map[ChangesetID]map[string][]int64 // changeset → object → times reported
@@ -68,7 +69,7 @@ func (e effectRef) fv() *FieldValue { return &e.inc.write.Fields[e.i] }
 
 func newLineage(h *History) *lineage {
 	l := &lineage{h: h, fates: map[WriteID]*fate{}, received: map[string]map[ChangesetID][]int64{},
-		snaps: map[string][]int64{}, evidence: map[ChangesetID]int64{}, acks: map[string][]ack{},
+		snaps: map[string][]int64{}, evidence: map[ChangesetID]int64{}, arrived: map[ChangesetID][]int64{}, acks: map[string][]ack{},
 		resets: map[string][]*Reset{}, reverts: map[ChangesetID]map[string][]int64{},
 		rolled: map[ChangesetID][]int64{}, byObject: map[string][]effectRef{}, reaches: map[*incarnation]bool{}}
 	receive := func(client string, id ChangesetID, at int64) {
@@ -93,8 +94,12 @@ func newLineage(h *History) *lineage {
 		l.acks[d.Client] = append(l.acks[d.Client], ack{at: d.receivedAt(), file: d.File, acked: d.Acked})
 	}
 	for i := range h.Uploads {
-		if u := &h.Uploads[i]; u.Outcome == OutcomeOK {
+		u := &h.Uploads[i]
+		if u.Outcome == OutcomeOK {
 			l.acks[u.Client] = append(l.acks[u.Client], ack{at: u.Return, file: u.File, acked: u.Acked})
+		}
+		for _, id := range u.IDs {
+			l.arrived[id] = append(l.arrived[id], u.Call)
 		}
 	}
 	for _, w := range h.WaitDownloads {
@@ -324,12 +329,16 @@ func (l *lineage) surelyBeats(b *FieldValue, bi *incarnation, a *FieldValue, ai 
 }
 
 // reached reports whether inc may have reached the server: acknowledged
-// to its maker, or received by some client, after it was made.
+// to its maker, received by some client, or carried by an UPLOAD that
+// arrived at the server, after it was made (an upload whose reply was
+// lost may have been integrated, and a reset may then report the write
+// discarded although the server has it).
 func (l *lineage) reached(inc *incarnation) bool {
 	if r, ok := l.reaches[inc]; ok {
 		return r
 	}
-	r := !inc.id.IsZero() && (l.evidence[inc.id] >= inc.made || l.acknowledged(inc))
+	r := !inc.id.IsZero() && (l.evidence[inc.id] >= inc.made || l.acknowledged(inc) ||
+		slices.ContainsFunc(l.arrived[inc.id], func(at int64) bool { return at >= inc.made }))
 	l.reaches[inc] = r
 	return r
 }
@@ -365,11 +374,17 @@ func (l *lineage) reverted(inc *incarnation, object string, t int64) bool {
 
 // rebuiltBetween reports whether a terminate and re-enable that rebuilt
 // the realm's history as one server-made changeset came after a was made
-// and before b was: a's effects then live on only as the state that
-// changeset builds, which b, merged after it, overrides.
+// and before b reached the server: a's effects then live on only as the
+// state that changeset builds, which b, merged after it, overrides.
 func (l *lineage) rebuiltBetween(a, b *incarnation) bool {
+	reached := b.made // b reached the server at its first arrival
+	for _, at := range l.arrived[b.id] {
+		if at >= b.made && (reached == b.made || at < reached) {
+			reached = at
+		}
+	}
 	for _, t := range l.h.Terminates {
-		if t.Rebuilt && a.made <= t.At && t.At < b.made {
+		if t.Rebuilt && a.made <= t.At && t.At < reached {
 			return true
 		}
 	}

@@ -161,12 +161,21 @@ func (w *Wire) Sent(conn uint64, from, to string, msg []byte) {
 // arrives (a compaction may expire a file its client never learnt of).
 func (w *Wire) serverSent(conn uint64, msg []byte) {
 	// A message is Magic, FormatVersion, then its type: decode only
-	// SERVER_IDENTs (the DOWNLOADs are decoded when they arrive).
-	if len(msg) < 3 || protocol.Type(msg[2]) != protocol.TypeServerIdent {
+	// SERVER_IDENTs and ERRORs (the DOWNLOADs are decoded when they arrive).
+	if len(msg) < 3 || (protocol.Type(msg[2]) != protocol.TypeServerIdent && protocol.Type(msg[2]) != protocol.TypeError) {
 		return
 	}
 	m, err := protocol.Decode(msg)
 	if err != nil {
+		return
+	}
+	if e, ok := m.(*protocol.Error); ok {
+		// A compensating write is the server's act: recorded as sent, even
+		// if its report never arrives (the changeset that reverts reaches
+		// the client in a DOWNLOAD all the same).
+		if s := w.sessions[sessionKey{conn, e.SessionIdent}]; s != nil && e.Code == protocol.CompensatingWrite {
+			w.reverted(s, e.Message)
+		}
 		return
 	}
 	si, ok := m.(*protocol.ServerIdent)
@@ -235,9 +244,6 @@ func (w *Wire) Delivered(conn uint64, from, to string, msg []byte, sent clock.Ti
 		s := w.sessions[sessionKey{conn, m.SessionIdent}]
 		if s == nil {
 			return
-		}
-		if m.Code == protocol.CompensatingWrite {
-			w.reverted(s, m.Message)
 		}
 		if !m.Action.Reset() {
 			return
@@ -333,7 +339,8 @@ func (w *Wire) acknowledge(k fileKey, acked uint64, at int64, seq uint64) {
 	w.pending[k] = kept
 }
 
-// reverted records a compensating write reported to s's client, one Revert
+// reverted records a compensating write the server reported to s's client
+// (as it sent the report), one Revert
 // per object its message names. The message is the server's: a first line
 // "client version <v>: ...", then one line per object ("Class[pk]", a
 // string key quoted), column ("Class.field") or table ("Class") reverted;

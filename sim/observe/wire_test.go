@@ -118,14 +118,17 @@ func TestWire_ServerIdentIsAFileWhenSentEvenIfItNeverArrives(t *testing.T) {
 
 // TestWire_CompensatingWriteIsARevertPerObject: an ERROR CompensatingWrite
 // names the reverted changeset (the session's file, the client version of
-// the message) and one Revert per object line; columns and tables are no
-// objects.
+// the message) and one Revert per object line, dated when the server sent
+// it (its arrival adds nothing); columns and tables are no objects.
 func TestWire_CompensatingWriteIsARevertPerObject(t *testing.T) {
 	tp := newTapped()
 	tp.bound()
 	tp.at(50)
 	msg := "client version 4: role \"limited\" may not write these; reverted:\nPerson[\"p1\"]\nTask[12]\nPerson.name\nPerson"
-	tp.delivered(&protocol.Error{SessionIdent: 1, Code: protocol.CompensatingWrite, Action: protocol.ActionRevert, Message: msg}, 45)
+	report := &protocol.Error{SessionIdent: 1, Code: protocol.CompensatingWrite, Action: protocol.ActionRevert, Message: msg}
+	tp.serverSends(report) // recorded as sent: the report itself may be lost
+	tp.at(55)
+	tp.delivered(report, 50)
 	id := oracle.ChangesetID{File: 7, Version: 4}
 	assert.Equal(t, []oracle.Revert{
 		{Client: "c", Realm: "/r", Changeset: id, Object: oracle.ObjectName("Person", oracle.Str("p1")), At: ms(50)},
@@ -151,8 +154,8 @@ func TestWire_RevertNamesAnyObjectAsTheOracleDoes(t *testing.T) {
 		}
 		tp := newTapped()
 		tp.bound()
-		tp.delivered(&protocol.Error{SessionIdent: 1, Code: protocol.CompensatingWrite, Action: protocol.ActionRevert,
-			Message: "client version 1: role \"x\" may not write these; reverted:\n" + server}, 0)
+		tp.serverSends(&protocol.Error{SessionIdent: 1, Code: protocol.CompensatingWrite, Action: protocol.ActionRevert,
+			Message: "client version 1: role \"x\" may not write these; reverted:\n" + server})
 		require.Len(t, tp.h.Reverts, 1)
 		assert.Equal(t, observe.ObjectName(class, pk), tp.h.Reverts[0].Object)
 	})
