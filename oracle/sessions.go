@@ -260,6 +260,9 @@ func (s *sessions) monotonic(k fieldKey, reads []*Read) []string {
 	type first struct {
 		r     *Read
 		cands []effectRef
+		// fresh: the value may be the one a create gave the object (a
+		// zero), which no update of the field made.
+		fresh bool
 	}
 	var firsts []first
 	var fails []string
@@ -268,23 +271,45 @@ func (s *sessions) monotonic(k fieldKey, reads []*Read) []string {
 			firsts = nil
 		}
 		cands := s.candidates(k, r.Value, r.Return)
+		fresh := isZero(r.Value) && s.createMaybe(k, r.Return)
 		seen := false
 		for _, f := range firsts {
 			if f.r.Value == r.Value {
 				seen = true
 				continue
 			}
-			if len(f.cands) > 0 && len(cands) > 0 && s.allBeat(f.cands, cands) {
+			if !f.fresh && len(f.cands) > 0 && len(cands) > 0 && s.allBeat(f.cands, cands) {
 				fails = append(fails, fmt.Sprintf("monotonic reads: %s read %s.%s = %s at %d, then the older %s at %d (every write of %s it may have integrated beats every write of %s)",
 					k.client, k.object, k.field, f.r.Value, f.r.Call, r.Value, r.Call, f.r.Value, r.Value))
 				break
 			}
 		}
 		if !seen {
-			firsts = append(firsts, first{r, cands})
+			firsts = append(firsts, first{r, cands, fresh})
 		}
 	}
 	return fails
+}
+
+// isZero reports whether a read value may be a property's zero: what a
+// create gives a field.
+func isZero(v string) bool {
+	switch v {
+	case "null", `""`, "0", "false":
+		return true
+	}
+	return false
+}
+
+// createMaybe reports whether the client may have integrated a create of
+// k's object by t.
+func (s *sessions) createMaybe(k fieldKey, t int64) bool {
+	for _, x := range s.byObject[k.object] {
+		if x.fv().Op == EffectCreate && s.maybe(k.client, x.inc, t) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *sessions) allBeat(newer, older []effectRef) bool {

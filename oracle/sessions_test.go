@@ -115,6 +115,25 @@ func TestSessionGuarantees(t *testing.T) {
 			h.read("a", t1, "title", y, 30)
 			h.read("a", t1, "title", x, 40)
 		}},
+		{name: "monotonic reads: a zero value may be what a create gave the object, not the update that wrote it", step: func(h *hist) {
+			h.write(1, "c", id(3, 1), 50, 10, set(t1, "title", Str("")))
+			h.received("a", 1, 15, id(3, 1))
+			h.write(2, "b", id(2, 1), 5, 11, erase(t1))
+			h.write(3, "b", id(2, 2), 5, 12, create(t1))
+			h.write(4, "b", id(2, 3), 5, 13, set(t1, "title", y))
+			h.received("a", 1, 20, id(2, 1), id(2, 2))
+			h.received("a", 1, 25, id(2, 3))
+			h.read("a", t1, "title", Str(""), 22)
+			h.read("a", t1, "title", y, 30)
+		}},
+		{name: "monotonic reads: without a create the zero is the update's, which an outranked one may not replace", why: "monotonic reads", step: func(h *hist) {
+			h.write(1, "c", id(3, 1), 50, 10, set(t1, "title", Str("")))
+			h.received("a", 1, 15, id(3, 1))
+			h.write(4, "b", id(2, 3), 5, 13, set(t1, "title", y))
+			h.received("a", 1, 25, id(2, 3))
+			h.read("a", t1, "title", Str(""), 22)
+			h.read("a", t1, "title", y, 30)
+		}},
 		{name: "monotonic reads: a read after a discarding reset may go back", step: func(h *hist) {
 			bThenB(h)
 			h.read("a", t1, "title", y, 30)
