@@ -337,6 +337,9 @@ func (a *accountant) explain(inc *incarnation, i int, fieldWise bool) Bucket {
 	if !fieldWise || e.Op == EffectCreate {
 		return ""
 	}
+	if e.Op == EffectErase && a.concurrentEraseReverted(inc, e.Object) {
+		return BucketOverridden
+	}
 	for _, r := range a.byObject[e.Object] {
 		if g := r.fv(); (g.Field == e.Field || e.Op == EffectErase) && a.overrides(inc, i, r, later) {
 			return BucketOverridden
@@ -421,6 +424,24 @@ func (a *accountant) createReverted(object string, except ChangesetID) bool {
 		}
 		for _, x := range a.byObject[object] {
 			if x.inc.id == r.Changeset && x.fv().Op == EffectCreate {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// concurrentEraseReverted reports whether a concurrent erase of object by
+// another write was reverted by a compensating write: erase vs erase is
+// one erase, and the compensation that brings the object back undoes both.
+func (a *accountant) concurrentEraseReverted(inc *incarnation, object string) bool {
+	for _, x := range a.byObject[object] {
+		if x.fv().Op != EffectErase || x.inc.write == inc.write || !a.counts(x.inc) ||
+			a.surelyBefore(x.inc, inc) || a.surelyBefore(inc, x.inc) {
+			continue
+		}
+		for _, c := range a.fates[x.inc.write.ID].incs {
+			if a.reverted(c, object, Infinite) {
 				return true
 			}
 		}

@@ -162,6 +162,23 @@ func TestWriteAccounting(t *testing.T) {
 			h.Terminates = append(h.Terminates, Terminate{Realm: testRealm, Salt: salt2, Rebuilt: true, At: 30})
 			h.final(map[string]PlainObject{p1: obj("Person", nil, nil)})
 		}},
+		{name: "erase vs erase is one erase: a compensating write that reverted the other brings the object back for both", want: map[WriteID]Bucket{1: BucketOverridden, 2: BucketReverted}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, erase(p1))
+			h.write(2, "b", id(2, 1), 20, 11, erase(p1))
+			h.acked("a", 1, 1, 20)
+			h.acked("b", 2, 1, 21)
+			h.Reverts = append(h.Reverts, Revert{Client: "b", Realm: testRealm, Changeset: id(2, 1), Object: p1, At: 21})
+			h.final(map[string]PlainObject{p1: obj("Person", nil, nil)})
+		}},
+		{name: "an erase the other erase's revert came before is not brought back by it", why: `write 1 of a (changeset 1:1) is lost`, want: map[WriteID]Bucket{1: BucketLost, 2: BucketReverted}, step: func(h *hist) {
+			h.write(2, "b", id(2, 1), 20, 11, erase(p1))
+			h.acked("b", 2, 1, 21)
+			h.Reverts = append(h.Reverts, Revert{Client: "b", Realm: testRealm, Changeset: id(2, 1), Object: p1, At: 21})
+			h.received("a", 1, 25, id(2, 1))
+			h.write(1, "a", id(1, 1), 10, 30, erase(p1))
+			h.acked("a", 1, 1, 40)
+			h.final(map[string]PlainObject{p1: obj("Person", nil, nil)})
+		}},
 		{name: "a created object in the final state is visible", want: map[WriteID]Bucket{1: BucketVisible}, step: func(h *hist) {
 			h.write(1, "a", id(1, 1), 10, 10, create(p1))
 			h.acked("a", 1, 1, 20)
