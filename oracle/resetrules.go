@@ -63,7 +63,9 @@ import (
 //     (pre-existing) element stops replaying the list and marks it for
 //     copying; a Clear clears it, forgets the marks and replays on. At the
 //     end every marked list of an object that exists becomes the local
-//     (Before) list with links to missing objects dropped.
+//     (Before) list with links to missing objects dropped; if the local
+//     replica no longer has the object (a downloaded erase removed it),
+//     there is no list to copy and the fresh one stays.
 //
 // States are compared as they read: a link to a missing object reads as
 // null, a list hides its entries.
@@ -399,6 +401,9 @@ func recoverState(fresh, before *PlainState, unsynced []PlainChangeset) PlainSta
 		t, obj := lists[k], e.Objects[k.object]
 		if t == nil || !t.copy || !e.has(k.object) {
 			continue // cleared or re-created since, or gone
+		}
+		if _, local := before.Objects[k.object]; !local {
+			continue // no local list to copy: the replica no longer has the object
 		}
 		var copied []Value
 		for _, v := range before.Objects[k.object].Lists[k.field] {

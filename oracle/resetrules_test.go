@@ -157,6 +157,12 @@ func TestResetReference(t *testing.T) {
 				Before:   state(objs{t1: task(nil, lists{"tags": strs("s1")})}),
 				Unsynced: []PlainChangeset{cs(1, eraseAt(t1, "tags", 0, 2))}},
 			outcome: ResetRecovered, expected: objs{t1: task(nil, lists{"tags": strs("s1")})}},
+		{name: "rule 5: a marked list of an object the replica no longer has is not copied: the fresh one stays",
+			// a downloaded erase removed t1 locally after the local list erase; the server has t1
+			rc: ResetCheck{Mode: ModeRecover, Fresh: ptr(state(objs{t1: task(nil, lists{"tags": strs("s0")})})),
+				Before:   state(objs{}),
+				Unsynced: []PlainChangeset{cs(1, eraseAt(t1, "tags", 0, 2))}},
+			outcome: ResetRecovered, expected: objs{t1: task(nil, lists{"tags": strs("s0")})}},
 		{name: "rule 5: a move of a pre-existing element copies the local list",
 			rc: ResetCheck{Mode: ModeRecover, Fresh: ptr(state(objs{t1: task(nil, lists{"tags": strs("a", "b", "c")})})),
 				Before:   state(objs{t1: task(nil, lists{"tags": strs("b", "a")})}),
