@@ -112,6 +112,9 @@ type Upload struct {
 	Outcome  Outcome       `json:"outcome"`
 	Acked    uint64        `json:"acked,omitempty"` // OutcomeOK: UploadCursor.ClientVersion of the acknowledgement
 	Code     Code          `json:"code,omitempty"`  // OutcomeReset
+	// Base is the lowest server version its changesets are based on, of
+	// those based on one (0: none).
+	Base uint64 `json:"base,omitempty"`
 	Seq
 }
 
@@ -218,11 +221,16 @@ type Terminate struct {
 }
 
 // Compact is the harness compacting a realm's history with the given
-// horizon: the files in Expired (last seen before it) are expired.
+// horizon: the files in Expired (last seen before it) are expired, and the
+// history below server version Floor is trimmed: a download cursor or an
+// upload based on a server version in (0, Floor) is too old to serve (bad
+// server version). A restore brings back the floor of its backup; a
+// terminate starts again from 0.
 type Compact struct {
 	Realm   string   `json:"realm"`
 	Horizon int64    `json:"horizon"`
 	Expired []uint64 `json:"expired"`
+	Floor   uint64   `json:"floor,omitempty"`
 	At      int64    `json:"at"`
 }
 

@@ -34,7 +34,8 @@ import (
 //   - terminate (instantaneous): every file forgotten, new salt, the log cut
 //     to what the new epoch keeps, then perhaps the server's changeset that
 //     rebuilds the data;
-//   - compact (instantaneous): the listed files expire;
+//   - compact (instantaneous): the listed files expire, and cursors and
+//     upload bases below the new floor are refused (bad server version);
 //   - server write: the server appends a changeset of its own (origin
 //     file 0, its id {0, server version}): a compensating write, or the
 //     changeset a re-enabled epoch begins with. Clients see these only in
@@ -56,6 +57,7 @@ type syncState struct {
 	salt    uint64    // the current epoch's salt (0: not seen yet; learnt from the first download)
 	log     idLog     // changeset ids in server order
 	files   []fileRec // the client files the server knows, by ident
+	floor   uint64    // the compacted history's floor: cursors and bases in (0, floor) are too old
 	backups *snapshot // backups taken, latest first
 }
 
@@ -70,6 +72,7 @@ type snapshot struct {
 	id    int
 	log   idLog
 	files []fileRec
+	floor uint64
 	next  *snapshot
 }
 
@@ -167,6 +170,9 @@ func (s *syncState) uploadResets(u *Upload) codeSet {
 	if f.salt != u.FileSalt || u.Epoch != s.salt {
 		due |= codeBit(CodeDivergingHistories)
 	}
+	if u.Base > 0 && u.Base < s.floor {
+		due |= codeBit(CodeBadServerVersion)
+	}
 	if f.expired {
 		due |= codeBit(CodeClientFileExpired)
 	}
@@ -185,7 +191,7 @@ func (s *syncState) downloadResets(d *Download) codeSet {
 		due |= codeBit(CodeDivergingHistories)
 	}
 	// Either check may answer when both fail.
-	if d.From.ServerVersion > s.log.len() {
+	if d.From.ServerVersion > s.log.len() || (d.From.ServerVersion > 0 && d.From.ServerVersion < s.floor) {
 		due |= codeBit(CodeBadServerVersion)
 	}
 	if d.From.ClientVersion > 0 && d.From.ClientVersion > s.log.lastOf(f.ident, min(d.From.ServerVersion, s.log.len())) {
@@ -368,7 +374,7 @@ func (s *syncState) backup(b *Backup, why *string) []*syncState {
 		return reject(why, "backup %d holds server version %d, the log holds %d", b.ID, b.ServerVersion, s.log.len())
 	}
 	next := *s
-	next.backups = &snapshot{id: b.ID, log: s.log, files: s.files, next: s.backups}
+	next.backups = &snapshot{id: b.ID, log: s.log, files: s.files, floor: s.floor, next: s.backups}
 	return []*syncState{&next}
 }
 
@@ -384,7 +390,7 @@ func (s *syncState) restore(r *Restore, why *string) []*syncState {
 		return reject(why, "restore kept the epoch salt %x", r.Salt)
 	}
 	next := *s
-	next.salt, next.log, next.files = r.Salt, b.log, b.files
+	next.salt, next.log, next.files, next.floor = r.Salt, b.log, b.files, b.floor
 	return []*syncState{&next}
 }
 
@@ -396,7 +402,7 @@ func (s *syncState) terminate(t *Terminate, why *string) []*syncState {
 		return reject(why, "terminate kept the epoch salt %x", t.Salt)
 	}
 	next := *s
-	next.salt, next.log, next.files = t.Salt, s.log.truncate(t.Keep), nil
+	next.salt, next.log, next.files, next.floor = t.Salt, s.log.truncate(t.Keep), nil, 0
 	if t.Rebuilt {
 		next.log = next.log.append(ChangesetID{Version: t.Keep + 1})
 	}
@@ -427,6 +433,10 @@ func (s *syncState) serverWrite(w *serverWrite, why *string) []*syncState {
 
 func (s *syncState) compact(c *Compact, why *string) []*syncState {
 	next := *s
+	if c.Floor > s.log.len() {
+		return reject(why, "compaction floor %d past the log's %d entries", c.Floor, s.log.len())
+	}
+	next.floor = max(s.floor, c.Floor)
 	for _, ident := range c.Expired {
 		f := next.file(ident)
 		if f == nil {
@@ -443,12 +453,12 @@ func (s *syncState) equal(t *syncState) bool {
 	if s == t {
 		return true
 	}
-	if s.salt != t.salt || !s.log.equal(t.log) || !slices.Equal(s.files, t.files) {
+	if s.salt != t.salt || s.floor != t.floor || !s.log.equal(t.log) || !slices.Equal(s.files, t.files) {
 		return false
 	}
 	a, b := s.backups, t.backups
 	for ; a != nil && b != nil; a, b = a.next, b.next {
-		if a != b && (a.id != b.id || !a.log.equal(b.log) || !slices.Equal(a.files, b.files)) {
+		if a != b && (a.id != b.id || a.floor != b.floor || !a.log.equal(b.log) || !slices.Equal(a.files, b.files)) {
 			return false
 		}
 	}
@@ -456,7 +466,7 @@ func (s *syncState) equal(t *syncState) bool {
 }
 
 func (s *syncState) hash() uint64 {
-	h := mix64(s.salt ^ s.log.hash() ^ uint64(s.log.n)<<32)
+	h := mix64(s.salt ^ s.log.hash() ^ uint64(s.log.n)<<32 ^ s.floor<<48)
 	h = hashFiles(h, s.files)
 	for b := s.backups; b != nil; b = b.next {
 		h = hashFiles(mix64(h^uint64(b.id)^b.log.hash()), b.files)

@@ -103,6 +103,15 @@ func TestSyncLogAcceptsCorrectHistories(t *testing.T) {
 			h.Compactions = append(h.Compactions, Compact{Realm: testRealm, Horizon: 50, Expired: []uint64{1}, At: 80})
 			h.refused("a", 1, cur(3, 2), salt1, 90, 95, CodeClientFileExpired)
 		}}},
+		{"compaction floor: a cursor below it is refused with bad server version", []func(*hist){basic, func(h *hist) {
+			h.Compactions = append(h.Compactions, Compact{Realm: testRealm, Horizon: 50, Floor: 3, At: 70})
+			h.refused("a", 1, cur(2, 2), salt1, 75, 80, CodeBadServerVersion)
+		}}},
+		{"compaction floor: an upload based below it is refused with bad server version", []func(*hist){basic, func(h *hist) {
+			h.Compactions = append(h.Compactions, Compact{Realm: testRealm, Horizon: 50, Floor: 3, At: 70})
+			u := h.upload("a", 1, salt1, 75, 80, 0, 3)
+			u.Outcome, u.Code, u.Base = OutcomeReset, CodeBadServerVersion, 2
+		}}},
 		{"terminate: every file told to reset", []func(*hist){basic, func(h *hist) {
 			h.Terminates = append(h.Terminates, Terminate{Realm: testRealm, Salt: salt2, Keep: 0, At: 80})
 			h.refused("a", 1, cur(3, 2), salt1, 90, 95, CodeBadClientFileIdent)
@@ -177,6 +186,10 @@ func TestSyncLogRejectsViolations(t *testing.T) {
 		{"missed reset: download after a restore to a client past the backup", []func(*hist){basic, backupAt2, concurrent, restore, func(h *hist) {
 			h.download("a", 1, cur(5, 3), salt1, 110, 120, cur(5, 3), salt2, 2, 2)
 		}}, "missed reset: a download from 5/3 where the server owed diverging histories, bad server version"},
+		{"missed reset: a download from below the compaction floor", []func(*hist){basic, func(h *hist) {
+			h.Compactions = append(h.Compactions, Compact{Realm: testRealm, Horizon: 50, Floor: 3, At: 70})
+			h.download("a", 1, cur(2, 2), salt1, 75, 80, cur(3, 2), salt1, 3, 2, ent(3, 2, 1))
+		}}, "missed reset: a download from 2/2 where the server owed bad server version"},
 		{"spurious reset", []func(*hist){basic, func(h *hist) {
 			h.refused("a", 1, cur(3, 2), salt1, 62, 70, CodeDivergingHistories)
 		}}, `spurious reset: "diverging histories" where none was due`},

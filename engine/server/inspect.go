@@ -43,3 +43,14 @@ func (s *Server) ExpiredFiles(path string) []uint64 {
 	}
 	return out
 }
+
+// Floor returns the realm's compacted-history floor: download cursors and
+// upload bases in (0, floor) are too old to serve (0 for a realm the
+// server does not host, or one never compacted in its epoch).
+func (s *Server) Floor(path string) uint64 {
+	r, ok := s.realms[path]
+	if !ok {
+		return 0
+	}
+	return r.floor
+}

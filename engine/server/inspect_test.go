@@ -61,7 +61,8 @@ func TestHistory_NamesEachChangesetAsDownloadsDoAndTheEpochSalt(t *testing.T) {
 
 // TestExpiredFiles_ListsWhatCompactionsExpired: a file not seen for longer
 // than the TTL is listed once a compaction has expired it; a file still
-// bound is not.
+// bound is not. The compaction's floor is past every entry older than the
+// TTL.
 func TestExpiredFiles_ListsWhatCompactionsExpired(t *testing.T) {
 	w := newWorldWith(t, server.Options{HistoryTTL: time.Hour})
 	a, b := w.dial("a"), w.dial("b")
@@ -74,7 +75,11 @@ func TestExpiredFiles_ListsWhatCompactionsExpired(t *testing.T) {
 	assert.Empty(t, w.srv.ExpiredFiles("/tasks"))
 	w.advance(2 * time.Hour)
 	assert.Empty(t, w.srv.ExpiredFiles("/tasks"), "only a compaction expires files")
+	assert.Zero(t, w.srv.Floor("/tasks"), "not compacted yet")
 	require.NoError(t, w.srv.Compact("/tasks"))
 	assert.Equal(t, []uint64{ra.ident}, w.srv.ExpiredFiles("/tasks"))
 	assert.Nil(t, w.srv.ExpiredFiles("/elsewhere"))
+	_, origins, _ := w.srv.History("/tasks")
+	assert.Equal(t, uint64(len(origins)), w.srv.Floor("/tasks"), "every entry is older than the TTL")
+	assert.Zero(t, w.srv.Floor("/elsewhere"))
 }

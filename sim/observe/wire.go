@@ -148,7 +148,11 @@ func (w *Wire) Sent(conn uint64, from, to string, msg []byte) {
 		u := oracle.Upload{Client: s.client, Realm: s.realm, File: s.file, FileSalt: s.salt, Epoch: s.epoch,
 			Call: now, Return: oracle.Infinite, Outcome: oracle.OutcomeUnknown}
 		for i := range m.Changesets {
-			u.IDs = append(u.IDs, oracle.ChangesetID{File: s.file, Version: m.Changesets[i].Version})
+			c := &m.Changesets[i]
+			u.IDs = append(u.IDs, oracle.ChangesetID{File: s.file, Version: c.Version})
+			if b := c.LastIntegratedServerVersion; b > 0 && (u.Base == 0 || b < u.Base) {
+				u.Base = b
+			}
 		}
 		w.inflight[inflightKey{m.SessionIdent, m.Changesets[0].Version}] = inflight{s, u}
 	case *protocol.Unbind:

@@ -170,7 +170,7 @@ func (run *syncRun) compact(s *server.Server) error {
 	if err := s.Compact(run.cfg.Path); err != nil {
 		return err
 	}
-	c := oracle.Compact{Realm: run.cfg.Path, Horizon: run.now() - int64(lifecycleTTL), At: run.now()}
+	c := oracle.Compact{Realm: run.cfg.Path, Horizon: run.now() - int64(lifecycleTTL), Floor: s.Floor(run.cfg.Path), At: run.now()}
 	for _, f := range s.ExpiredFiles(run.cfg.Path) {
 		handedOut := slices.ContainsFunc(run.h.NewFiles, func(n oracle.NewFile) bool { return n.Realm == run.cfg.Path && n.File == f })
 		if handedOut && !slices.Contains(before, f) {
