@@ -52,10 +52,11 @@ func (h *hist) download(client string, file uint64, from Cursor, fromSalt uint64
 		Entries: entries, To: to, Salt: salt, Latest: latest, Acked: acked})
 }
 
-// refused records a reset error received instead of a download.
+// refused records a reset error received instead of a session's first
+// download (the answer to its CLIENT_IDENT).
 func (h *hist) refused(client string, file uint64, from Cursor, fromSalt uint64, call, ret int64, code Code) {
 	h.Downloads = append(h.Downloads, Download{Client: client, Realm: testRealm, File: file, FileSalt: fsalt(file),
-		From: from, FromSalt: fromSalt, Call: call, Return: ret, Outcome: OutcomeReset, Code: code})
+		From: from, FromSalt: fromSalt, Call: call, Return: ret, Outcome: OutcomeReset, Code: code, First: true})
 }
 
 // basic: clients a (file 1) and b (file 2) sync a few changesets; the log

@@ -163,6 +163,10 @@ type Download struct {
 	// Received is when the client received it (0: at Return). What the
 	// client had integrated when it wrote or read is judged by it.
 	Received int64 `json:"received,omitempty"`
+	// First: the session's first DOWNLOAD, the answer to its CLIENT_IDENT
+	// (a compacted history's floor is checked then, not against a session
+	// already downloading).
+	First bool `json:"first,omitempty"`
 	Seq
 }
 

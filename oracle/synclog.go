@@ -34,8 +34,9 @@ import (
 //   - terminate (instantaneous): every file forgotten, new salt, the log cut
 //     to what the new epoch keeps, then perhaps the server's changeset that
 //     rebuilds the data;
-//   - compact (instantaneous): the listed files expire, and cursors and
-//     upload bases below the new floor are refused (bad server version);
+//   - compact (instantaneous): the listed files expire, and cursors a
+//     session begins from and upload bases below the new floor are refused
+//     (bad server version);
 //   - server write: the server appends a changeset of its own (origin
 //     file 0, its id {0, server version}): a compensating write, or the
 //     changeset a re-enabled epoch begins with. Clients see these only in
@@ -191,7 +192,7 @@ func (s *syncState) downloadResets(d *Download) codeSet {
 		due |= codeBit(CodeDivergingHistories)
 	}
 	// Either check may answer when both fail.
-	if d.From.ServerVersion > s.log.len() || (d.From.ServerVersion > 0 && d.From.ServerVersion < s.floor) {
+	if d.From.ServerVersion > s.log.len() || (d.First && d.From.ServerVersion > 0 && d.From.ServerVersion < s.floor) {
 		due |= codeBit(CodeBadServerVersion)
 	}
 	if d.From.ClientVersion > 0 && d.From.ClientVersion > s.log.lastOf(f.ident, min(d.From.ServerVersion, s.log.len())) {

@@ -107,6 +107,10 @@ func TestSyncLogAcceptsCorrectHistories(t *testing.T) {
 			h.Compactions = append(h.Compactions, Compact{Realm: testRealm, Horizon: 50, Floor: 3, At: 70})
 			h.refused("a", 1, cur(2, 2), salt1, 75, 80, CodeBadServerVersion)
 		}}},
+		{"compaction floor: a session already downloading goes on below it", []func(*hist){basic, func(h *hist) {
+			h.Compactions = append(h.Compactions, Compact{Realm: testRealm, Horizon: 50, Floor: 3, At: 70})
+			h.download("b", 2, cur(2, 0), salt1, 75, 80, cur(3, 1), salt1, 3, 1)
+		}}},
 		{"compaction floor: an upload based below it is refused with bad server version", []func(*hist){basic, func(h *hist) {
 			h.Compactions = append(h.Compactions, Compact{Realm: testRealm, Horizon: 50, Floor: 3, At: 70})
 			u := h.upload("a", 1, salt1, 75, 80, 0, 3)
@@ -189,6 +193,7 @@ func TestSyncLogRejectsViolations(t *testing.T) {
 		{"missed reset: a download from below the compaction floor", []func(*hist){basic, func(h *hist) {
 			h.Compactions = append(h.Compactions, Compact{Realm: testRealm, Horizon: 50, Floor: 3, At: 70})
 			h.download("a", 1, cur(2, 2), salt1, 75, 80, cur(3, 2), salt1, 3, 2, ent(3, 2, 1))
+			h.Downloads[len(h.Downloads)-1].First = true
 		}}, "missed reset: a download from 2/2 where the server owed bad server version"},
 		{"spurious reset", []func(*hist){basic, func(h *hist) {
 			h.refused("a", 1, cur(3, 2), salt1, 62, 70, CodeDivergingHistories)

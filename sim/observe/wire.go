@@ -228,10 +228,11 @@ func (w *Wire) Delivered(conn uint64, from, to string, msg []byte, sent clock.Ti
 		if s == nil || s.file == 0 {
 			return // not a session of this connection
 		}
-		if s.epoch == 0 {
+		first := s.epoch == 0
+		if first {
 			s.epoch = m.ServerVersionSalt
 		}
-		d := oracle.Download{Client: s.client, Realm: s.realm, File: s.file, FileSalt: s.salt,
+		d := oracle.Download{First: first, Client: s.client, Realm: s.realm, File: s.file, FileSalt: s.salt,
 			From: s.from, FromSalt: s.fromSalt, Call: at, Return: at, Received: int64(w.clk.Now()), Outcome: oracle.OutcomeOK,
 			Seq:  oracle.Seq{CallSeq: seq, ReturnSeq: seq},
 			To:   oracle.Cursor{ServerVersion: m.DownloadCursor.ServerVersion, ClientVersion: m.DownloadCursor.LastIntegratedClientVersion},
@@ -259,7 +260,7 @@ func (w *Wire) Delivered(conn uint64, from, to string, msg []byte, sent clock.Ti
 		}
 		if s.epoch == 0 && s.identAt != 0 {
 			// The answer to CLIENT_IDENT: a download that came back as a reset.
-			w.h.Downloads = append(w.h.Downloads, oracle.Download{Client: s.client, Realm: s.realm, File: s.file,
+			w.h.Downloads = append(w.h.Downloads, oracle.Download{First: true, Client: s.client, Realm: s.realm, File: s.file,
 				FileSalt: s.salt, From: s.from, FromSalt: s.fromSalt, Call: s.identAt, Return: at,
 				Outcome: oracle.OutcomeReset, Code: code, Seq: oracle.Seq{CallSeq: s.identSeq, ReturnSeq: seq}})
 		}
