@@ -186,7 +186,8 @@ func (s *sessions) readYourWrites(r *Read) string {
 	}
 	own := &writes[n-1]
 	w, e := own.inc.write, own.fv()
-	if r.Value == e.Value || s.waived(r.Client, r.Object, w.Call, r.Return) {
+	if r.Value == e.Value || s.waived(r.Client, r.Object, w.Call, r.Return) ||
+		(e.Link != "" && s.waived(r.Client, e.Link, w.Call, r.Return)) { // a compensating write may erase the target
 		return ""
 	}
 	// The incarnation of w the replica held when it read.

@@ -77,6 +77,17 @@ func TestSessionGuarantees(t *testing.T) {
 				RecoveredAs: id(3, 1), RecoveryTimestamp: 25})
 			h.read("a", t1, "title", Value{}, 30)
 		}},
+		{name: "read-your-writes: a compensating write on the link's target waives it (the target may be gone)", step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, create(p1))
+			h.write(2, "a", id(1, 2), 11, 11, set(t1, "owner", Link(p1)))
+			h.Reverts = append(h.Reverts, Revert{Client: "a", Realm: testRealm, Changeset: id(1, 1), Object: p1, At: 15})
+			h.Reads = append(h.Reads, Read{Client: "a", Realm: testRealm, Object: t1, Field: "owner", Value: "null", Call: 20, Return: 20})
+		}},
+		{name: "read-your-writes: without it a link read back as null is a violation", why: "read-your-writes", step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 10, 10, create(p1))
+			h.write(2, "a", id(1, 2), 11, 11, set(t1, "owner", Link(p1)))
+			h.Reads = append(h.Reads, Read{Client: "a", Realm: testRealm, Object: t1, Field: "owner", Value: "null", Call: 20, Return: 20})
+		}},
 		{name: "monotonic reads: values read in the order they were written", step: func(h *hist) {
 			bThenB(h)
 			h.read("a", t1, "title", x, 20)
