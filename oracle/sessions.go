@@ -316,8 +316,16 @@ func (s *sessions) createMaybe(k fieldKey, t int64) bool {
 func (s *sessions) allBeat(newer, older []effectRef) bool {
 	for _, n := range newer {
 		for _, o := range older {
-			if !s.surelyBeats(n.fv(), n.inc, o.fv(), o.inc) || s.continuesWinner(o, n) {
+			if s.continuesWinner(o, n) {
 				return false
+			}
+			// The write that read newer must beat as every changeset that
+			// carried it on (a recovery replays it; the one the client read
+			// may never have reached the server).
+			for _, c := range s.fates[n.inc.write.ID].incs {
+				if c.made >= n.inc.made && !s.surelyBeats(n.fv(), c, o.fv(), o.inc) {
+					return false
+				}
 			}
 		}
 	}
