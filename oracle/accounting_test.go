@@ -179,6 +179,26 @@ func TestWriteAccounting(t *testing.T) {
 			h.acked("a", 1, 1, 40)
 			h.final(map[string]PlainObject{p1: obj("Person", nil, nil)})
 		}},
+		{name: "an unsynced write the fresh copy already held is not replayed: it stands as the server had it", want: map[WriteID]Bucket{1: BucketOverridden, 2: BucketVisible}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 50, 10, set(t1, "title", Str("x")))
+			h.lostUpload("a", 1, salt1, 12, 1) // integrated; the reply was lost
+			h.received("b", 2, 20, id(1, 1))
+			h.write(2, "b", id(2, 1), 5, 30, set(t1, "title", Str("y"))) // on top of a's
+			h.acked("b", 2, 1, 35)
+			h.download("a", 3, cur(0, 0), 0, 40, 45, cur(2, 0), salt1, 2, 0, ent(1, 1, 1), ent(2, 2, 1)) // the fresh copy
+			h.reset(Reset{Client: "a", Mode: ModeRecover, Outcome: ResetRecovered, Call: 50, Return: 50, OldFile: 1, NewFile: 3,
+				RecoveryTimestamp: 100})
+			h.final(task(title("y"), nil))
+		}},
+		{name: "an unsynced write the fresh copy lacked is replayed by the recovery", why: "write 1 of a (changeset 1:1, recovered as 0:0) is lost", want: map[WriteID]Bucket{1: BucketLost, 2: BucketVisible}, step: func(h *hist) {
+			h.write(1, "a", id(1, 1), 50, 10, set(t1, "title", Str("x")))
+			h.write(2, "b", id(2, 1), 5, 30, set(t1, "title", Str("y")))
+			h.acked("b", 2, 1, 35)
+			h.download("a", 3, cur(0, 0), 0, 40, 45, cur(1, 0), salt1, 1, 0, ent(1, 2, 1))
+			h.reset(Reset{Client: "a", Mode: ModeRecover, Outcome: ResetRecovered, Call: 50, Return: 50, OldFile: 1, NewFile: 3,
+				RecoveryTimestamp: 100})
+			h.final(task(title("y"), nil))
+		}},
 		{name: "a created object in the final state is visible", want: map[WriteID]Bucket{1: BucketVisible}, step: func(h *hist) {
 			h.write(1, "a", id(1, 1), 10, 10, create(p1))
 			h.acked("a", 1, 1, 20)

@@ -50,13 +50,16 @@ type lineage struct {
 	snaps    map[string][]int64                 // client → times a server-made changeset (origin 0) arrived
 	evidence map[ChangesetID]int64              // changeset → latest time anyone received it
 	arrived  map[ChangesetID][]int64            // changeset → times an UPLOAD carrying it reached the server
-	acks     map[string][]ack                   // client → acknowledgements, by time
-	resets   map[string][]*Reset                // client → resets, by Call
-	reverts  map[ChangesetID]map[string][]int64 // changeset → object → times reported
-	restores []Restore                          // by At
-	rolled   map[ChangesetID][]int64            // changeset → times a restore rolled it back
-	byObject map[string][]effectRef             // object → every effect on it, of every incarnation
-	reaches  map[*incarnation]bool              // reached, memoised
+	// downloaded: client → changeset → times a DOWNLOAD brought it (not a
+	// wait's list, which names the client's own changesets too).
+	downloaded map[string]map[ChangesetID][]int64
+	acks       map[string][]ack                   // client → acknowledgements, by time
+	resets     map[string][]*Reset                // client → resets, by Call
+	reverts    map[ChangesetID]map[string][]int64 // changeset → object → times reported
+	restores   []Restore                          // by At
+	rolled     map[ChangesetID][]int64            // changeset → times a restore rolled it back
+	byObject   map[string][]effectRef             // object → every effect on it, of every incarnation
+	reaches    map[*incarnation]bool              // reached, memoised
 }
 
 // effectRef is effect i of an incarnation's write.
@@ -70,7 +73,8 @@ func (e effectRef) fv() *FieldValue { return &e.inc.write.Fields[e.i] }
 func newLineage(h *History) *lineage {
 	l := &lineage{h: h, fates: map[WriteID]*fate{}, received: map[string]map[ChangesetID][]int64{},
 		snaps: map[string][]int64{}, evidence: map[ChangesetID]int64{}, arrived: map[ChangesetID][]int64{}, acks: map[string][]ack{},
-		resets: map[string][]*Reset{}, reverts: map[ChangesetID]map[string][]int64{},
+		downloaded: map[string]map[ChangesetID][]int64{},
+		resets:     map[string][]*Reset{}, reverts: map[ChangesetID]map[string][]int64{},
 		rolled: map[ChangesetID][]int64{}, byObject: map[string][]effectRef{}, reaches: map[*incarnation]bool{}}
 	receive := func(client string, id ChangesetID, at int64) {
 		if id.File == 0 {
@@ -90,6 +94,10 @@ func newLineage(h *History) *lineage {
 		}
 		for _, e := range d.Entries {
 			receive(d.Client, e.ID, d.receivedAt())
+			if l.downloaded[d.Client] == nil {
+				l.downloaded[d.Client] = map[ChangesetID][]int64{}
+			}
+			l.downloaded[d.Client][e.ID] = append(l.downloaded[d.Client][e.ID], d.receivedAt())
 		}
 		l.acks[d.Client] = append(l.acks[d.Client], ack{at: d.receivedAt(), file: d.File, acked: d.Acked})
 	}
@@ -185,7 +193,12 @@ func (l *lineage) follow() {
 			for _, w := range live {
 				f := l.fates[w.ID]
 				inc := f.last()
-				unsynced := !inc.id.IsZero() && inc.id.Version > acked[inc.file]
+				// Unsynced: past the acknowledged cursor, and not in the
+				// fresh copy (the client received its own changeset back
+				// when the acknowledgement was lost: the reset knows the
+				// server has it and does not replay it).
+				unsynced := !inc.id.IsZero() && inc.id.Version > acked[inc.file] &&
+					!slices.ContainsFunc(l.downloaded[client][inc.id], func(at int64) bool { return at >= inc.made && at <= r.Return })
 				switch {
 				case r.Outcome == ResetDiscarded && slices.Contains(r.DiscardedWrites, w.ID):
 					f.end = BucketDiscarded
