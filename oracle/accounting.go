@@ -378,6 +378,12 @@ func (a *accountant) overrides(inc *incarnation, i int, r effectRef, later func(
 				!a.surelyBefore(x.inc, inc) && !a.surelyBefore(inc, x.inc) && a.maybeAfter(r.inc, x.inc) {
 				return true
 			}
+			// A compensating write that reverted a create is an erase too,
+			// right after the create: one this erase may not have seen.
+			if x.fv().Op == EffectCreate && x.inc.write != inc.write && a.reverted(x.inc, e.Object, Infinite) &&
+				!a.surelyBefore(x.inc, inc) && a.maybeAfter(r.inc, x.inc) && r.inc.write != x.inc.write {
+				return true
+			}
 		}
 		return false
 	case EffectSet:

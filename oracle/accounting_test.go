@@ -199,6 +199,27 @@ func TestWriteAccounting(t *testing.T) {
 				RecoveryTimestamp: 100})
 			h.final(task(title("y"), nil))
 		}},
+		{name: "a compensating write that reverted a create is an erase: a concurrent erase collapses into it, and a create on top undoes both", want: map[WriteID]Bucket{1: BucketVisible, 2: BucketOverridden, 3: BucketVisible}, step: func(h *hist) {
+			h.write(1, "c", id(3, 1), 1, 5, create(p1))
+			h.acked("c", 3, 1, 6)
+			h.Reverts = append(h.Reverts, Revert{Client: "c", Realm: testRealm, Changeset: id(3, 1), Object: p1, At: 6})
+			h.write(2, "a", id(1, 1), 10, 10, erase(p1)) // a never had c's create
+			h.acked("a", 1, 1, 12)
+			h.received("b", 2, 7, id(3, 1))
+			h.write(3, "b", id(2, 1), 2, 15, create(p1))
+			h.acked("b", 2, 1, 16)
+			h.final(map[string]PlainObject{p1: obj("Person", nil, nil)})
+		}},
+		{name: "a create concurrent with the reverted one and the erase does not undo the erase", why: "write 2 of a (changeset 1:1) is lost", want: map[WriteID]Bucket{1: BucketVisible, 2: BucketLost, 3: BucketVisible}, step: func(h *hist) {
+			h.write(1, "c", id(3, 1), 1, 5, create(p1))
+			h.acked("c", 3, 1, 6)
+			h.Reverts = append(h.Reverts, Revert{Client: "c", Realm: testRealm, Changeset: id(3, 1), Object: p1, At: 6})
+			h.write(2, "a", id(1, 1), 10, 10, erase(p1))
+			h.acked("a", 1, 1, 12)
+			h.write(3, "b", id(2, 1), 2, 15, create(p1))
+			h.acked("b", 2, 1, 16)
+			h.final(map[string]PlainObject{p1: obj("Person", nil, nil)})
+		}},
 		{name: "a created object in the final state is visible", want: map[WriteID]Bucket{1: BucketVisible}, step: func(h *hist) {
 			h.write(1, "a", id(1, 1), 10, 10, create(p1))
 			h.acked("a", 1, 1, 20)
