@@ -193,6 +193,7 @@ type Backup struct {
 	ID            int    `json:"id"`
 	ServerVersion uint64 `json:"serverVersion"`
 	At            int64  `json:"at"`
+	Seq           uint64 `json:"seq,omitempty"` // its order among the events of instant At (see Seq; 0: unknown)
 }
 
 // Restore is the harness restoring a realm from an earlier Backup: the
@@ -208,6 +209,7 @@ type Restore struct {
 	Backup     int           `json:"backup"`
 	Salt       uint64        `json:"salt"`
 	At         int64         `json:"at"`
+	Seq        uint64        `json:"seq,omitempty"` // its order among the events of instant At (see Seq; 0: unknown)
 	RolledBack []ChangesetID `json:"rolledBack,omitempty"`
 }
 
@@ -222,6 +224,7 @@ type Terminate struct {
 	Keep    uint64 `json:"keep"`
 	Rebuilt bool   `json:"rebuilt,omitempty"`
 	At      int64  `json:"at"`
+	Seq     uint64 `json:"seq,omitempty"` // its order among the events of instant At (see Seq; 0: unknown)
 }
 
 // Compact is the harness compacting a realm's history with the given
@@ -236,6 +239,7 @@ type Compact struct {
 	Expired []uint64 `json:"expired"`
 	Floor   uint64   `json:"floor,omitempty"`
 	At      int64    `json:"at"`
+	Seq     uint64   `json:"seq,omitempty"` // its order among the events of instant At (see Seq; 0: unknown)
 }
 
 // WriteID names one local write; unique in a run.

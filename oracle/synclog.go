@@ -605,6 +605,14 @@ func orderWithinInstants(ops []porcupine.Operation) []porcupine.Operation {
 			return in.Seq
 		case *NewFile:
 			return in.Seq
+		case *Backup:
+			return Seq{CallSeq: in.Seq, ReturnSeq: in.Seq}
+		case *Restore:
+			return Seq{CallSeq: in.Seq, ReturnSeq: in.Seq}
+		case *Terminate:
+			return Seq{CallSeq: in.Seq, ReturnSeq: in.Seq}
+		case *Compact:
+			return Seq{CallSeq: in.Seq, ReturnSeq: in.Seq}
 		}
 		return Seq{}
 	}

@@ -107,6 +107,14 @@ func NewWire(clk *clock.Clock, server string, h *oracle.History) *Wire {
 		inflight: map[inflightKey]inflight{}, sends: map[uint64][]serverSend{}}
 }
 
+// Tick numbers an event of the harness's own (a backup, a restore) in the
+// sequence of the wire's events, so that the history orders it among what
+// happened at the same instant.
+func (w *Wire) Tick() uint64 {
+	w.tick++
+	return w.tick
+}
+
 // OnReset makes fn see every ERROR asking a client for a reset, before the
 // client handles it (a harness reads the client's state as it was then).
 func (w *Wire) OnReset(fn func(ResetAsked)) { w.onReset = fn }

@@ -213,3 +213,23 @@ func TestWire_SeqOrdersWhatHappensAtOneInstant(t *testing.T) {
 	assert.Equal(t, d2.CallSeq, u.ReturnSeq, "acknowledged by the second")
 	require.NoError(t, tp.h.Validate())
 }
+
+// TestWire_TickNumbersHarnessEventsInTheSameSequence: an event of the
+// harness's own (a restore) gets a number between the messages before it
+// and those after, so the history orders them at one instant.
+func TestWire_TickNumbersHarnessEventsInTheSameSequence(t *testing.T) {
+	tp := newTapped()
+	tp.bound()
+	tp.at(10)
+	before := &protocol.Download{SessionIdent: 1, ServerVersionSalt: 9}
+	tp.serverSends(before)
+	restore := tp.wire.Tick()
+	after := &protocol.Download{SessionIdent: 1, ServerVersionSalt: 9, UploadCursor: protocol.UploadCursor{ClientVersion: 0}, LatestServerVersion: 1}
+	tp.serverSends(after)
+	tp.at(20)
+	tp.delivered(before, 10)
+	tp.delivered(after, 10)
+	require.Len(t, tp.h.Downloads, 3)
+	assert.Less(t, tp.h.Downloads[1].CallSeq, restore)
+	assert.Greater(t, tp.h.Downloads[2].CallSeq, restore)
+}

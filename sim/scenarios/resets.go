@@ -73,7 +73,8 @@ func (run *syncRun) lifecycleFault(k int, at, end time.Duration, pick func() *sy
 }
 
 // The harness operations on the realm, recorded in the history as the
-// oracles define them.
+// oracles define them, each numbered in the wire's sequence of events
+// before it runs (what it makes the server send comes after it).
 
 // backupOf is what a backup holds: its epoch's salt and what carried said
 // then.
@@ -102,6 +103,7 @@ func (run *syncRun) carried(s *server.Server) (uint64, []oracle.ChangesetID) {
 
 // backup takes a backup of the realm at its latest server version.
 func (run *syncRun) backup(s *server.Server) error {
+	seq := run.wire.Tick() // before anything the operation makes the server send
 	n, err := s.Backup(run.cfg.Path)
 	if err != nil {
 		return err
@@ -110,7 +112,7 @@ func (run *syncRun) backup(s *server.Server) error {
 	salt, ids := run.carried(s)
 	run.backups = append(run.backups, n)
 	run.backupOf[n] = backupOf{salt: salt, ids: ids}
-	run.h.Backups = append(run.h.Backups, oracle.Backup{Realm: run.cfg.Path, ID: int(n),
+	run.h.Backups = append(run.h.Backups, oracle.Backup{Realm: run.cfg.Path, ID: int(n), Seq: seq,
 		ServerVersion: uint64(len(origins)), At: run.now()})
 	return nil
 }
@@ -127,7 +129,7 @@ func (run *syncRun) restore(s *server.Server, n uint64) error {
 	for _, id := range b.ids {
 		kept[id] = true
 	}
-	r := oracle.Restore{Realm: run.cfg.Path, Backup: int(n), At: run.now()}
+	r := oracle.Restore{Realm: run.cfg.Path, Backup: int(n), At: run.now(), Seq: run.wire.Tick()}
 	for _, id := range ids {
 		if !kept[id] {
 			r.RolledBack = append(r.RolledBack, id)
@@ -151,12 +153,13 @@ func (run *syncRun) restore(s *server.Server, n uint64) error {
 // is any); the history says the old epoch's entries are not kept (Keep 0).
 func (run *syncRun) enable(s *server.Server) error {
 	_, before := run.carried(s)
+	seq := run.wire.Tick()
 	if err := s.Enable(run.cfg.Path); err != nil {
 		return err
 	}
 	salt, origins, _ := s.History(run.cfg.Path)
 	run.boots[salt] = before
-	run.h.Terminates = append(run.h.Terminates, oracle.Terminate{Realm: run.cfg.Path, Salt: salt,
+	run.h.Terminates = append(run.h.Terminates, oracle.Terminate{Realm: run.cfg.Path, Salt: salt, Seq: seq,
 		Rebuilt: len(origins) > 0 && origins[0].File == 0, At: run.now()})
 	return nil
 }
@@ -167,10 +170,11 @@ func (run *syncRun) enable(s *server.Server) error {
 // operation of the history).
 func (run *syncRun) compact(s *server.Server) error {
 	before := s.ExpiredFiles(run.cfg.Path)
+	seq := run.wire.Tick()
 	if err := s.Compact(run.cfg.Path); err != nil {
 		return err
 	}
-	c := oracle.Compact{Realm: run.cfg.Path, Horizon: run.now() - int64(lifecycleTTL), Floor: s.Floor(run.cfg.Path), At: run.now()}
+	c := oracle.Compact{Realm: run.cfg.Path, Horizon: run.now() - int64(lifecycleTTL), Floor: s.Floor(run.cfg.Path), At: run.now(), Seq: seq}
 	for _, f := range s.ExpiredFiles(run.cfg.Path) {
 		handedOut := slices.ContainsFunc(run.h.NewFiles, func(n oracle.NewFile) bool { return n.Realm == run.cfg.Path && n.File == f })
 		if handedOut && !slices.Contains(before, f) {

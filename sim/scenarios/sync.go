@@ -97,6 +97,8 @@ type syncRun struct {
 	convergedAt clock.Time
 	// h is the history the oracles judge.
 	h *oracle.History
+	// wire is the network tap recording the clients' side of h.
+	wire *observe.Wire
 }
 
 // syncClient is one client process: its host, app and open realm.
@@ -175,6 +177,7 @@ func (s Sync) Install(w *sim.World) error {
 	}
 	run := &syncRun{cfg: s, w: w, h: h, backupOf: map[uint64]backupOf{}, boots: map[uint64][]oracle.ChangesetID{}}
 	wire := observe.NewWire(w.Clock, sim.ServerName, run.h)
+	run.wire = wire
 	wire.OnReset(run.resetAsked)
 	w.Net.SetTap(wire)
 	if err := run.startServer(); err != nil {
