@@ -220,6 +220,23 @@ func TestWriteAccounting(t *testing.T) {
 			h.acked("b", 2, 1, 16)
 			h.final(map[string]PlainObject{p1: obj("Person", nil, nil)})
 		}},
+		{name: "a reset's fresh copy is not the replica: what it downloads reaches the client only when the reset ends", want: map[WriteID]Bucket{1: BucketVisible, 2: BucketDeleted}, step: func(h *hist) {
+			h.write(1, "b", id(2, 1), 5, 5, erase(t1))
+			h.acked("b", 2, 1, 6)
+			h.download("a", 3, cur(0, 0), 0, 11, 12, cur(1, 0), salt1, 1, 0, ent(1, 2, 1)) // the fresh copy
+			h.write(2, "a", id(1, 1), 15, 15, set(t1, "title", Str("x")))                  // the replica still has t1
+			h.reset(Reset{Client: "a", Mode: ModeRecover, Outcome: ResetRecovered, Asked: 10, Call: 20, Return: 20, OldFile: 1, NewFile: 3,
+				RecoveryTimestamp: 20})
+			h.final(nil)
+		}},
+		{name: "the replica's own download of an erase comes before a write made after it", why: "nothing erased it", want: map[WriteID]Bucket{1: BucketVisible, 2: BucketLost}, step: func(h *hist) {
+			h.write(1, "b", id(2, 1), 5, 5, erase(t1))
+			h.acked("b", 2, 1, 6)
+			h.download("a", 1, cur(0, 0), salt1, 11, 12, cur(1, 0), salt1, 1, 0, ent(1, 2, 1))
+			h.write(2, "a", id(1, 1), 15, 15, set(t1, "title", Str("x")))
+			h.acked("a", 1, 1, 16)
+			h.final(nil)
+		}},
 		{name: "a created object in the final state is visible", want: map[WriteID]Bucket{1: BucketVisible}, step: func(h *hist) {
 			h.write(1, "a", id(1, 1), 10, 10, create(p1))
 			h.acked("a", 1, 1, 20)

@@ -87,13 +87,25 @@ func newLineage(h *History) *lineage {
 		l.received[client][id] = append(l.received[client][id], at)
 		l.evidence[id] = max(l.evidence[id], at)
 	}
+	// A reset's fresh copy is a replica of its own until the reset ends:
+	// what it downloads reaches the client's replica then.
+	integratedAt := func(d *Download) int64 {
+		t := d.receivedAt()
+		for i := range h.Resets {
+			if r := &h.Resets[i]; r.Client == d.Client && r.NewFile != 0 && r.NewFile == d.File && t < r.Return {
+				t = r.Return
+			}
+		}
+		return t
+	}
 	for i := range h.Downloads {
 		d := &h.Downloads[i]
 		if d.Outcome != OutcomeOK {
 			continue
 		}
+		at := integratedAt(d)
 		for _, e := range d.Entries {
-			receive(d.Client, e.ID, d.receivedAt())
+			receive(d.Client, e.ID, at)
 			if l.downloaded[d.Client] == nil {
 				l.downloaded[d.Client] = map[ChangesetID][]int64{}
 			}
