@@ -89,14 +89,19 @@ func newLineage(h *History) *lineage {
 	}
 	// A reset's fresh copy is a replica of its own until the reset ends:
 	// what it downloads reaches the client's replica then.
-	integratedAt := func(d *Download) int64 {
-		t := d.receivedAt()
-		for i := range h.Resets {
-			if r := &h.Resets[i]; r.Client == d.Client && r.NewFile != 0 && r.NewFile == d.File && t < r.Return {
-				t = r.Return
-			}
+	type freshKey struct {
+		client string
+		file   uint64
+	}
+	adopted := map[freshKey]int64{} // a reset's fresh copy → when the reset ended
+	for i := range h.Resets {
+		if r := &h.Resets[i]; r.NewFile != 0 {
+			k := freshKey{r.Client, r.NewFile}
+			adopted[k] = max(adopted[k], r.Return)
 		}
-		return t
+	}
+	integratedAt := func(d *Download) int64 {
+		return max(d.receivedAt(), adopted[freshKey{d.Client, d.File}])
 	}
 	for i := range h.Downloads {
 		d := &h.Downloads[i]
@@ -285,6 +290,14 @@ func (l *lineage) maybe(client string, inc *incarnation, t int64) bool {
 	snaps := l.snaps[client]
 	i, _ := slices.BinarySearch(snaps, max(inc.made, l.deletedBefore(client, t)+1))
 	return i < len(snaps) && snaps[i] <= t
+}
+
+// snapBetween reports whether a server-made changeset reached client in
+// (from, to].
+func (l *lineage) snapBetween(client string, from, to int64) bool {
+	snaps := l.snaps[client]
+	i, _ := slices.BinarySearch(snaps, from+1)
+	return i < len(snaps) && snaps[i] <= to
 }
 
 // surelyAfter reports whether b was certainly made on top of a; maybeAfter

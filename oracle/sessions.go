@@ -155,14 +155,6 @@ func (s *sessions) waived(client, object string, from, to int64) bool {
 	return false
 }
 
-// snapBetween reports whether a server-made changeset reached client in
-// (from, to].
-func (l *lineage) snapBetween(client string, from, to int64) bool {
-	snaps := l.snaps[client]
-	i, _ := slices.BinarySearch(snaps, from+1)
-	return i < len(snaps) && snaps[i] <= to
-}
-
 // learns reports whether client's first reset after a restore at
 // restored began after from and by to.
 func (s *sessions) learns(client string, restored, from, to int64) bool {

@@ -194,6 +194,10 @@ func TestFailingSeed_WritesItsViewsWhereTheScenarioCan(t *testing.T) {
 				assert.Contains(t, out, "  views: "+want)
 				got, _ := filepath.Glob(filepath.Join(want, "*.html"))
 				assert.NotEmpty(t, got, "seed %d's views", r.Seed)
+				// The trace was written by the run that wrote the views:
+				// a replay, which writes none, still matches it.
+				_, rout, rerrs := simrun(t, "replay", r.Trace)
+				assert.Contains(t, rout+rerrs, "matches the trace", "seed %d", r.Seed)
 			}
 		})
 	}

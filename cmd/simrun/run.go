@@ -155,9 +155,9 @@ type campaign struct {
 
 // runSeed runs one seed, hash only; if it fails (or panics) it runs it
 // again writing the trace, which determinism makes the same run, and keeps
-// the trace under out. A failing seed then runs once more with views on,
-// into its own directory: the trace stays the one a replay (which writes
-// no views) reproduces, as the failure message names the views.
+// the trace under out. That second run of a failing seed also writes its
+// views into their own directory (they are files beside the run: the
+// trace is the same with or without them).
 func (c campaign) runSeed(seed uint64) seedResult {
 	opts := scenarios.RunOptions{Mutants: c.mutants}
 	res, err := safeRun(c.sc, seed, nil, opts)
@@ -173,6 +173,15 @@ func (c campaign) runSeed(seed uint64) seedResult {
 		r.Error = err.Error()
 		name = "fail"
 	}
+	views := ""
+	if r.Error != "" && c.views && c.sc.InstallViews != nil {
+		views = filepath.Join(c.out, "views", fmt.Sprintf("%s-%d", c.sc.Name, seed))
+		if rerr := os.RemoveAll(views); rerr != nil {
+			r.Error += fmt.Sprintf("; views of seed %d: %v", seed, rerr)
+			views = ""
+		}
+		opts.ViewDir = views
+	}
 	var buf bytes.Buffer
 	_, _ = safeRun(c.sc, seed, &buf, opts)
 	r.Trace = filepath.Join(c.out, fmt.Sprintf("%s-%s-%d.trace.jsonl", name, c.sc.Name, seed))
@@ -180,34 +189,14 @@ func (c campaign) runSeed(seed uint64) seedResult {
 		r.Error += "; " + werr.Error()
 		r.Trace = ""
 	}
-	if r.Error != "" && c.views && c.sc.InstallViews != nil {
-		dir, verr := c.writeViews(seed)
-		if verr != nil {
-			r.Error += "; " + verr.Error()
+	if views != "" {
+		if html, _ := filepath.Glob(filepath.Join(views, "*.html")); len(html) > 0 {
+			r.Views = views
+		} else {
+			_ = os.Remove(views) // nothing was written: no empty directory left behind
 		}
-		r.Views = dir
 	}
 	return r
-}
-
-// writeViews runs a failing seed again with views on, into
-// OUT/views/SCENARIO-SEED/ (emptied first), and returns that directory, or
-// "" if the failure had no linearizability view to write.
-func (c campaign) writeViews(seed uint64) (string, error) {
-	dir := filepath.Join(c.out, "views", fmt.Sprintf("%s-%d", c.sc.Name, seed))
-	if err := os.RemoveAll(dir); err != nil {
-		return "", fmt.Errorf("views of seed %d: %w", seed, err)
-	}
-	_, err := safeRun(c.sc, seed, nil, scenarios.RunOptions{Mutants: c.mutants, ViewDir: dir})
-	if err != nil {
-		return "", fmt.Errorf("views of seed %d: %w", seed, err)
-	}
-	html, _ := filepath.Glob(filepath.Join(dir, "*.html"))
-	if len(html) == 0 {
-		_ = os.Remove(dir) // nothing was written: no empty directory left behind
-		return "", nil
-	}
-	return dir, nil
 }
 
 // safeRun turns a panic inside the world into that seed's failure.

@@ -121,9 +121,9 @@ func (w *Wire) OnReset(fn func(ResetAsked)) { w.onReset = fn }
 
 // Sent sees a message as it leaves a node.
 func (w *Wire) Sent(conn uint64, from, to string, msg []byte) {
-	w.tick++
+	tick := w.Tick()
 	if from == w.server {
-		w.sends[conn] = append(w.sends[conn], serverSend{at: w.clk.Now(), hash: hashOf(msg), tick: w.tick})
+		w.sends[conn] = append(w.sends[conn], serverSend{at: w.clk.Now(), hash: hashOf(msg), tick: tick})
 		w.serverSent(conn, msg)
 		return
 	}
@@ -211,7 +211,7 @@ func (w *Wire) serverSent(conn uint64, msg []byte) {
 // it the original, a duplicate or a ghost replayed on a later connection
 // (the server may act on any of them).
 func (w *Wire) Delivered(conn uint64, from, to string, msg []byte, sent clock.Time, copied bool) {
-	w.tick++
+	w.Tick()
 	if to == w.server {
 		// The first to arrive, copy or not (the original may be lost):
 		// the server cannot tell them apart.
