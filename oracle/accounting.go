@@ -3,6 +3,8 @@ package oracle
 import (
 	"fmt"
 	"strings"
+
+	"github.com/syncsim/syncsim/history"
 )
 
 // Write accounting (DESIGN §5): nothing lost unseen. Every local write
@@ -78,13 +80,13 @@ type AccountingResult struct {
 	// Judged is the number of realms judged: those with writes and a final
 	// state (without one nothing can be decided, and the realm is skipped).
 	Judged  int
-	Buckets map[Bucket]int     // writes per bucket
-	Writes  map[WriteID]Bucket `json:"-"` // each write's bucket
+	Buckets map[Bucket]int             // writes per bucket
+	Writes  map[history.WriteID]Bucket `json:"-"` // each write's bucket
 }
 
 // CheckAccounting judges every write of h against the final states of its
 // Convergence record.
-func CheckAccounting(h *History) AccountingResult {
+func CheckAccounting(h *history.History) AccountingResult {
 	res := newAccountingResult()
 	for _, rh := range h.ByRealm() {
 		res.add(rh, nil)
@@ -93,11 +95,11 @@ func CheckAccounting(h *History) AccountingResult {
 }
 
 func newAccountingResult() AccountingResult {
-	return AccountingResult{Pass: true, Buckets: map[Bucket]int{}, Writes: map[WriteID]Bucket{}}
+	return AccountingResult{Pass: true, Buckets: map[Bucket]int{}, Writes: map[history.WriteID]Bucket{}}
 }
 
 // add judges one realm's writes; l is its lineage (nil: built here).
-func (res *AccountingResult) add(rh RealmHistory, l *lineage) {
+func (res *AccountingResult) add(rh history.RealmHistory, l *lineage) {
 	final := finalState(rh.History)
 	if final == nil || len(rh.History.Writes) == 0 {
 		return
@@ -135,7 +137,7 @@ func realmFailures(realm string, fails []string, what string) []string {
 	return out
 }
 
-func finalState(h *History) *PlainState {
+func finalState(h *history.History) *history.PlainState {
 	if h.Convergence == nil || len(h.Convergence.Final) == 0 {
 		return nil
 	}
@@ -144,11 +146,11 @@ func finalState(h *History) *PlainState {
 
 type accountant struct {
 	*lineage
-	final *PlainState
+	final *history.PlainState
 }
 
 // judge puts w in its bucket; why says what was lost.
-func (a *accountant) judge(w *Write) (Bucket, string) {
+func (a *accountant) judge(w *history.Write) (Bucket, string) {
 	f := a.fates[w.ID]
 	if f.end != "" {
 		return f.end, ""
@@ -181,7 +183,7 @@ func (a *accountant) judge(w *Write) (Bucket, string) {
 	return worst, ""
 }
 
-func (a *accountant) lostWhy(w *Write, f *fate, why string) string {
+func (a *accountant) lostWhy(w *history.Write, f *fate, why string) string {
 	s := fmt.Sprintf("write %d of %s (changeset %v", w.ID, w.Client, w.Changeset)
 	if inc := f.last(); inc != f.incs[0] {
 		s += fmt.Sprintf(", recovered as %v", inc.id)
@@ -196,23 +198,23 @@ func (a *accountant) lostWhy(w *Write, f *fate, why string) string {
 // supersededInWrite reports whether effect i of w is undone by a later
 // effect of w itself (a second update of the field, an erase after a
 // create, a create after an erase), so only the later one is judged.
-func supersededInWrite(w *Write, i int) bool {
+func supersededInWrite(w *history.Write, i int) bool {
 	e := &w.Fields[i]
 	for _, g := range w.Fields[i+1:] {
 		if g.Object != e.Object {
 			continue
 		}
 		switch e.Op {
-		case EffectSet:
-			if g.Op == EffectSet && g.Field == e.Field {
+		case history.EffectSet:
+			if g.Op == history.EffectSet && g.Field == e.Field {
 				return true
 			}
-		case EffectCreate:
-			if g.Op == EffectErase {
+		case history.EffectCreate:
+			if g.Op == history.EffectErase {
 				return true
 			}
-		case EffectErase:
-			if g.Op == EffectCreate {
+		case history.EffectErase:
+			if g.Op == history.EffectCreate {
 				return true
 			}
 		}
@@ -233,7 +235,7 @@ func (a *accountant) counts(inc *incarnation) bool {
 func (a *accountant) effect(inc *incarnation, i int) (Bucket, string) {
 	e := &inc.write.Fields[i]
 	switch e.Op {
-	case EffectSet, EffectCreate, EffectErase, EffectInsert, EffectSetElement:
+	case history.EffectSet, history.EffectCreate, history.EffectErase, history.EffectInsert, history.EffectSetElement:
 	default:
 		return "", ""
 	}
@@ -242,13 +244,13 @@ func (a *accountant) effect(inc *incarnation, i int) (Bucket, string) {
 	obj, objOK := a.final.Objects[e.Object]
 	_, propOK := cls.Props[e.Field]
 	switch {
-	case e.Op == EffectErase:
+	case e.Op == history.EffectErase:
 		if !objOK {
 			return BucketVisible, ""
 		}
 	case !classOK:
 		return BucketDeleted, ""
-	case e.Op == EffectCreate:
+	case e.Op == history.EffectCreate:
 		if objOK {
 			return BucketVisible, ""
 		}
@@ -259,12 +261,12 @@ func (a *accountant) effect(inc *incarnation, i int) (Bucket, string) {
 		return BucketLost, fmt.Sprintf("%s %s.%s = %s, but %s is not in the final state and nothing erased it", verb(e.Op), e.Object, e.Field, e.Value, e.Object)
 	case !propOK:
 		return BucketDeleted, ""
-	case e.Op == EffectSet:
-		if a.final.visible(obj.Fields[e.Field]).String() == e.Value {
+	case e.Op == history.EffectSet:
+		if a.final.Visible(obj.Fields[e.Field]).String() == e.Value {
 			return BucketVisible, ""
 		}
 	default:
-		for _, v := range a.final.visibleList(obj.Lists[e.Field]) {
+		for _, v := range a.final.VisibleList(obj.Lists[e.Field]) {
 			if v.String() == e.Value {
 				return BucketVisible, ""
 			}
@@ -274,21 +276,21 @@ func (a *accountant) effect(inc *incarnation, i int) (Bucket, string) {
 		return b, ""
 	}
 	switch e.Op {
-	case EffectCreate:
+	case history.EffectCreate:
 		return BucketLost, fmt.Sprintf("created %s, which is not in the final state, and nothing erased it", e.Object)
-	case EffectErase:
+	case history.EffectErase:
 		return BucketLost, fmt.Sprintf("erased %s, which is in the final state, and no create of it came after", e.Object)
-	case EffectSet:
-		return BucketLost, fmt.Sprintf("set %s.%s = %s, the final state has %v, and no write that may win over it touched the field", e.Object, e.Field, e.Value, a.final.visible(obj.Fields[e.Field]))
+	case history.EffectSet:
+		return BucketLost, fmt.Sprintf("set %s.%s = %s, the final state has %v, and no write that may win over it touched the field", e.Object, e.Field, e.Value, a.final.Visible(obj.Fields[e.Field]))
 	}
-	return BucketLost, fmt.Sprintf("%s %s into %s.%s, the final list is %s, and nothing removed elements from it", verb(e.Op), e.Value, e.Object, e.Field, listString(a.final.visibleList(obj.Lists[e.Field])))
+	return BucketLost, fmt.Sprintf("%s %s into %s.%s, the final list is %s, and nothing removed elements from it", verb(e.Op), e.Value, e.Object, e.Field, history.ListString(a.final.VisibleList(obj.Lists[e.Field])))
 }
 
-func verb(op EffectOp) string {
+func verb(op history.EffectOp) string {
 	switch op {
-	case EffectInsert:
+	case history.EffectInsert:
 		return "inserted"
-	case EffectSetElement:
+	case history.EffectSetElement:
 		return "set an element to"
 	}
 	return "set"
@@ -302,7 +304,7 @@ func (a *accountant) explain(inc *incarnation, i int, fieldWise bool) Bucket {
 	for _, c := range a.fates[inc.write.ID].incs {
 		// A compensating write of any changeset that carried the write
 		// (a recovery may replay one the server had already reverted).
-		if a.reverted(c, e.Object, Infinite) {
+		if a.reverted(c, e.Object, history.Infinite) {
 			return BucketReverted
 		}
 	}
@@ -316,32 +318,32 @@ func (a *accountant) explain(inc *incarnation, i int, fieldWise bool) Bucket {
 	}
 	erased := func(object string) bool {
 		for _, r := range a.byObject[object] {
-			if r.fv().Op == EffectErase && later(r.inc, r.i) {
+			if r.fv().Op == history.EffectErase && later(r.inc, r.i) {
 				return true
 			}
 		}
 		return false
 	}
-	if (e.Op != EffectErase && erased(e.Object)) || (e.Link != "" && erased(e.Link)) {
+	if (e.Op != history.EffectErase && erased(e.Object)) || (e.Link != "" && erased(e.Link)) {
 		return BucketDeleted
 	}
-	if e.Op != EffectErase && (a.createRolledBack(e.Object) || a.createReverted(e.Object, inc.id)) {
+	if e.Op != history.EffectErase && (a.createRolledBack(e.Object) || a.createReverted(e.Object, inc.id)) {
 		return BucketDeleted
 	}
 	// A link or list entry to an object whose create was rolled back or
 	// reverted (by anyone's compensating write, this write's own carrier
 	// included) reads as null, or is hidden.
-	if e.Link != "" && (a.createRolledBack(e.Link) || a.createReverted(e.Link, ChangesetID{})) {
+	if e.Link != "" && (a.createRolledBack(e.Link) || a.createReverted(e.Link, history.ChangesetID{})) {
 		return BucketDeleted
 	}
-	if !fieldWise || e.Op == EffectCreate {
+	if !fieldWise || e.Op == history.EffectCreate {
 		return ""
 	}
-	if e.Op == EffectErase && a.concurrentEraseReverted(inc, e.Object) {
+	if e.Op == history.EffectErase && a.concurrentEraseReverted(inc, e.Object) {
 		return BucketOverridden
 	}
 	for _, r := range a.byObject[e.Object] {
-		if g := r.fv(); (g.Field == e.Field || e.Op == EffectErase) && a.overrides(inc, i, r, later) {
+		if g := r.fv(); (g.Field == e.Field || e.Op == history.EffectErase) && a.overrides(inc, i, r, later) {
 			return BucketOverridden
 		}
 	}
@@ -354,11 +356,11 @@ func (a *accountant) explain(inc *incarnation, i int, fieldWise bool) Bucket {
 func (a *accountant) overrides(inc *incarnation, i int, r effectRef, later func(*incarnation, int) bool) bool {
 	e, g := &inc.write.Fields[i], r.fv()
 	switch e.Op {
-	case EffectErase: // undone by a create made on top of it
+	case history.EffectErase: // undone by a create made on top of it
 		if r.inc.write == inc.write {
-			return r.inc == inc && r.i > i && g.Op == EffectCreate
+			return r.inc == inc && r.i > i && g.Op == history.EffectCreate
 		}
-		if g.Op != EffectCreate || !a.counts(r.inc) {
+		if g.Op != history.EffectCreate || !a.counts(r.inc) {
 			return false
 		}
 		if a.maybeAfter(r.inc, inc) || a.rebuiltBetween(inc, r.inc) {
@@ -374,29 +376,29 @@ func (a *accountant) overrides(inc *incarnation, i int, r effectRef, later func(
 		// Erase vs erase is one erase: a create made on top of a
 		// concurrent erase of the object undoes this one too.
 		for _, x := range a.byObject[e.Object] {
-			if x.fv().Op == EffectErase && x.inc.write != inc.write && a.counts(x.inc) &&
+			if x.fv().Op == history.EffectErase && x.inc.write != inc.write && a.counts(x.inc) &&
 				!a.surelyBefore(x.inc, inc) && !a.surelyBefore(inc, x.inc) && a.maybeAfter(r.inc, x.inc) {
 				return true
 			}
 			// A compensating write that reverted a create is an erase too,
 			// right after the create: one this erase may not have seen.
-			if x.fv().Op == EffectCreate && x.inc.write != inc.write && a.reverted(x.inc, e.Object, Infinite) &&
+			if x.fv().Op == history.EffectCreate && x.inc.write != inc.write && a.reverted(x.inc, e.Object, history.Infinite) &&
 				!a.surelyBefore(x.inc, inc) && a.maybeAfter(r.inc, x.inc) && r.inc.write != x.inc.write {
 				return true
 			}
 		}
 		return false
-	case EffectSet:
+	case history.EffectSet:
 		switch g.Op {
-		case EffectSet:
+		case history.EffectSet:
 			return r.inc.write != inc.write && a.counts(r.inc) && a.mayBeat(g, r.inc, e, inc)
-		case EffectAdd:
+		case history.EffectAdd:
 			return later(r.inc, r.i)
 		}
 		return false
 	}
 	switch g.Op { // a list element
-	case EffectEraseElement, EffectSetElement, EffectMove, EffectClear:
+	case history.EffectEraseElement, history.EffectSetElement, history.EffectMove, history.EffectClear:
 		return later(r.inc, r.i)
 	}
 	return false
@@ -408,7 +410,7 @@ func (a *accountant) overrides(inc *incarnation, i int, r effectRef, later func(
 // client reset's recovery rule 2).
 func (a *accountant) createRolledBack(object string) bool {
 	for _, r := range a.byObject[object] {
-		if r.fv().Op != EffectCreate {
+		if r.fv().Op != history.EffectCreate {
 			continue
 		}
 		for _, at := range a.rolled[r.inc.id] {
@@ -423,13 +425,13 @@ func (a *accountant) createRolledBack(object string) bool {
 // createReverted reports whether a compensating write reverted a
 // changeset's create of object (other than except's): that erases the
 // object, for every client.
-func (a *accountant) createReverted(object string, except ChangesetID) bool {
+func (a *accountant) createReverted(object string, except history.ChangesetID) bool {
 	for _, r := range a.h.Reverts {
 		if r.Object != object || (!except.IsZero() && r.Changeset == except) {
 			continue
 		}
 		for _, x := range a.byObject[object] {
-			if x.inc.id == r.Changeset && x.fv().Op == EffectCreate {
+			if x.inc.id == r.Changeset && x.fv().Op == history.EffectCreate {
 				return true
 			}
 		}
@@ -442,12 +444,12 @@ func (a *accountant) createReverted(object string, except ChangesetID) bool {
 // one erase, and the compensation that brings the object back undoes both.
 func (a *accountant) concurrentEraseReverted(inc *incarnation, object string) bool {
 	for _, x := range a.byObject[object] {
-		if x.fv().Op != EffectErase || x.inc.write == inc.write || !a.counts(x.inc) ||
+		if x.fv().Op != history.EffectErase || x.inc.write == inc.write || !a.counts(x.inc) ||
 			a.surelyBefore(x.inc, inc) || a.surelyBefore(inc, x.inc) {
 			continue
 		}
 		for _, c := range a.fates[x.inc.write.ID].incs {
-			if a.reverted(c, object, Infinite) {
+			if a.reverted(c, object, history.Infinite) {
 				return true
 			}
 		}

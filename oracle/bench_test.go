@@ -5,6 +5,7 @@ import (
 
 	"github.com/anishathalye/porcupine"
 	"github.com/stretchr/testify/require"
+	"github.com/syncsim/syncsim/history"
 )
 
 // largeConfig is the size of the standard workload S (DESIGN §7): 4 clients
@@ -17,7 +18,7 @@ func TestSyncLogCheckFinishesOnWorkloadSizedHistory(t *testing.T) {
 	h := generate(largeConfig)
 	unknown := 0
 	for _, u := range h.Uploads {
-		if u.Outcome == OutcomeUnknown {
+		if u.Outcome == history.OutcomeUnknown {
 			unknown++
 		}
 	}

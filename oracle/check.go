@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/anishathalye/porcupine"
+	"github.com/syncsim/syncsim/history"
 )
 
 // Oracle names an oracle in a Report.
@@ -86,7 +87,7 @@ func (r *Report) Verdict(o Oracle) (Verdict, bool) {
 // Check runs every oracle on h. A malformed history is an error, not a
 // verdict. The report is complete even when writing a view fails; the
 // error then says which.
-func Check(h *History, opts Options) (Report, error) {
+func Check(h *history.History, opts Options) (Report, error) {
 	if err := h.Validate(); err != nil {
 		return Report{}, fmt.Errorf("oracle: %w", err)
 	}
@@ -199,7 +200,7 @@ func (c linCheck) hint(info porcupine.LinearizationInfo) string {
 		}
 		// The operations left that could come next (called before the
 		// first of them must return): none can follow the prefix.
-		deadline := Infinite
+		deadline := history.Infinite
 		for id := range part {
 			if !done[id] {
 				deadline = min(deadline, part[id].Return)
@@ -239,7 +240,7 @@ func longestLinearization(ls [][]int) []int {
 
 // annotations marks a realm's faults, harness operations and client resets
 // on porcupine's view; lanes are the view's client lanes.
-func annotations(h *History, lanes []string) []porcupine.Annotation {
+func annotations(h *history.History, lanes []string) []porcupine.Annotation {
 	const faultColor, serverColor, resetColor = "#fde2e2", "#dbeafe", "#fff3cd"
 	var out []porcupine.Annotation
 	for _, f := range h.Faults {

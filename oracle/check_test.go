@@ -10,12 +10,13 @@ import (
 
 	"github.com/anishathalye/porcupine"
 	"github.com/stretchr/testify/require"
+	"github.com/syncsim/syncsim/history"
 )
 
 func TestCheckWritesAnnotatedViewOfEachLinearizabilityFailure(t *testing.T) {
 	h := build(basic, backupAt2, concurrent, restore, restoreThenResets, func(h *hist) {
-		h.Faults = append(h.Faults, Fault{Kind: "partition", Target: "a", At: 65, Detail: "a cut off for 20ms"})
-		h.refused("a", 3, cur(3, 1), salt2, 150, 155, CodeDivergingHistories) // spurious
+		h.Faults = append(h.Faults, history.Fault{Kind: "partition", Target: "a", At: 65, Detail: "a cut off for 20ms"})
+		h.refused("a", 3, cur(3, 1), salt2, 150, 155, history.CodeDivergingHistories) // spurious
 		publish(h, "b", 0, 10, id(2, 1))
 		observe(h, "a", 20, 30) // 2:1 missing
 	})
@@ -82,22 +83,22 @@ func TestPorcupineTimeoutIsAFailure(t *testing.T) {
 func TestCheckRefusesMalformedHistory(t *testing.T) {
 	tests := []struct {
 		name string
-		h    History
+		h    history.History
 		why  string
 	}{
-		{"upload without changesets", History{Uploads: []Upload{{Client: "a", Realm: "/r", File: 1, Call: 1, Return: 2, Outcome: OutcomeOK}}},
+		{"upload without changesets", history.History{Uploads: []history.Upload{{Client: "a", Realm: "/r", File: 1, Call: 1, Return: 2, Outcome: history.OutcomeOK}}},
 			"upload 0: no changesets"},
-		{"changeset of another file", History{Uploads: []Upload{{Client: "a", Realm: "/r", File: 1, IDs: ids(2, 1), Call: 1, Return: 2, Outcome: OutcomeUnknown}}},
+		{"changeset of another file", history.History{Uploads: []history.Upload{{Client: "a", Realm: "/r", File: 1, IDs: ids(2, 1), Call: 1, Return: 2, Outcome: history.OutcomeUnknown}}},
 			"changeset 2:1 is not the next of file 1"},
-		{"return before call", History{Downloads: []Download{{Client: "a", Realm: "/r", Call: 5, Return: 4, Outcome: OutcomeUnknown}}},
+		{"return before call", history.History{Downloads: []history.Download{{Client: "a", Realm: "/r", Call: 5, Return: 4, Outcome: history.OutcomeUnknown}}},
 			"download 0: call 5 and return 4 are not an interval"},
-		{"acknowledged without a reply", History{Uploads: []Upload{{Client: "a", Realm: "/r", File: 1, IDs: ids(1, 1), Call: 1, Return: Infinite, Outcome: OutcomeOK, Acked: 1}}},
+		{"acknowledged without a reply", history.History{Uploads: []history.Upload{{Client: "a", Realm: "/r", File: 1, IDs: ids(1, 1), Call: 1, Return: history.Infinite, Outcome: history.OutcomeOK, Acked: 1}}},
 			`upload 0: outcome "ok" without a reply`},
-		{"transient is not a reset code", History{Downloads: []Download{{Client: "a", Realm: "/r", Call: 1, Return: 2, Outcome: OutcomeReset, Code: "transient"}}},
+		{"transient is not a reset code", history.History{Downloads: []history.Download{{Client: "a", Realm: "/r", Call: 1, Return: 2, Outcome: history.OutcomeReset, Code: "transient"}}},
 			`download 0: "transient" is not a reset code`},
-		{"restore without a backup", History{Restores: []Restore{{Realm: "/r", Backup: 7, At: 5}}},
+		{"restore without a backup", history.History{Restores: []history.Restore{{Realm: "/r", Backup: 7, At: 5}}},
 			`restore 0: no backup 7 of realm "/r" before it`},
-		{"deadline before heal", History{Convergence: &Convergence{HealAt: 10, Deadline: 5}},
+		{"deadline before heal", history.History{Convergence: &history.Convergence{HealAt: 10, Deadline: 5}},
 			"deadline 5 before heal 10"},
 	}
 	for _, tt := range tests {
@@ -109,11 +110,11 @@ func TestCheckRefusesMalformedHistory(t *testing.T) {
 }
 
 func TestByRealmSplitsAndSharesGlobalFaults(t *testing.T) {
-	h := &History{
-		Uploads: []Upload{{Realm: "/b", Client: "x"}, {Realm: "/a", Client: "y"}},
-		Faults:  []Fault{{Kind: "partition", At: 1}, {Kind: "restore", Realm: "/b", At: 2}},
-		Convergence: &Convergence{HealAt: 1, Deadline: 2,
-			Servers: []ServerState{{Realm: "/a", Hash: "1"}, {Realm: "/b", Hash: "2"}}},
+	h := &history.History{
+		Uploads: []history.Upload{{Realm: "/b", Client: "x"}, {Realm: "/a", Client: "y"}},
+		Faults:  []history.Fault{{Kind: "partition", At: 1}, {Kind: "restore", Realm: "/b", At: 2}},
+		Convergence: &history.Convergence{HealAt: 1, Deadline: 2,
+			Servers: []history.ServerState{{Realm: "/a", Hash: "1"}, {Realm: "/b", Hash: "2"}}},
 	}
 	parts := h.ByRealm()
 	require.Len(t, parts, 2)
@@ -122,18 +123,18 @@ func TestByRealmSplitsAndSharesGlobalFaults(t *testing.T) {
 	require.Equal(t, "y", parts[0].History.Uploads[0].Client)
 	require.Len(t, parts[0].History.Faults, 1)
 	require.Len(t, parts[1].History.Faults, 2)
-	require.Equal(t, []ServerState{{Realm: "/b", Hash: "2"}}, parts[1].History.Convergence.Servers)
+	require.Equal(t, []history.ServerState{{Realm: "/b", Hash: "2"}}, parts[1].History.Convergence.Servers)
 }
 
 func TestHistoryRoundTripsThroughJSON(t *testing.T) {
 	h := build(basic, backupAt2, concurrent, restore, restoreThenResets, func(h *hist) {
 		h.lostUpload("a", 3, salt2, 160, 2)
 		publish(h, "a", 0, 10, id(1, 1))
-		h.Convergence = &Convergence{HealAt: 1, Deadline: 2, Replicas: []Replica{{Client: "a", Realm: testRealm, ReachedAt: Infinite}}}
+		h.Convergence = &history.Convergence{HealAt: 1, Deadline: 2, Replicas: []history.Replica{{Client: "a", Realm: testRealm, ReachedAt: history.Infinite}}}
 	})
 	b, err := json.Marshal(h)
 	require.NoError(t, err)
-	var back History
+	var back history.History
 	require.NoError(t, json.Unmarshal(b, &back))
 	require.Equal(t, h, &back)
 }

@@ -1,6 +1,12 @@
 package oracle
 
-import "fmt"
+import (
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/syncsim/syncsim/history"
+)
 
 // ConvergenceResult is the verdict of the convergence oracle (DESIGN §5):
 // after heal, before the deadline, every live replica's canonical state
@@ -24,7 +30,7 @@ type RealmConvergence struct {
 }
 
 // CheckConvergence judges c.
-func CheckConvergence(c *Convergence) ConvergenceResult {
+func CheckConvergence(c *history.Convergence) ConvergenceResult {
 	res := ConvergenceResult{Pass: true}
 	server := map[string]string{}
 	realms := map[string]*RealmConvergence{}
@@ -51,7 +57,7 @@ func CheckConvergence(c *Convergence) ConvergenceResult {
 			failure = fmt.Sprintf("replica %s of realm %s: the server has no final state of the realm", r.Client, r.Realm)
 		case r.Hash != want:
 			failure = fmt.Sprintf("replica %s of realm %s ended at state %s, the server at %s", r.Client, r.Realm, r.Hash, want)
-		case r.ReachedAt == Infinite:
+		case r.ReachedAt == history.Infinite:
 			failure = fmt.Sprintf("replica %s of realm %s ended at the server's state but no time of reaching it was recorded", r.Client, r.Realm)
 		case r.ReachedAt > c.Deadline:
 			failure = fmt.Sprintf("replica %s of realm %s reached the server's state at %d, after the deadline %d", r.Client, r.Realm, r.ReachedAt, c.Deadline)
@@ -65,7 +71,7 @@ func CheckConvergence(c *Convergence) ConvergenceResult {
 		rc.TimeToConverge = max(rc.TimeToConverge, t)
 		res.TimeToConverge = max(res.TimeToConverge, t)
 	}
-	for _, name := range sortedKeys(realms) {
+	for _, name := range slices.Sorted(maps.Keys(realms)) {
 		res.PerRealm = append(res.PerRealm, *realms[name])
 	}
 	return res

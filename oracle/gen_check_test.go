@@ -1,13 +1,15 @@
 package oracle
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/syncsim/syncsim/history"
 	"pgregory.net/rapid"
 )
 
-func drawHistory(t *rapid.T) *History {
+func drawHistory(t *rapid.T) *history.History {
 	return generate(genConfig{
 		seed:       rapid.Uint64().Draw(t, "seed"),
 		clients:    rapid.IntRange(1, 4).Draw(t, "clients"),
@@ -31,10 +33,10 @@ func TestGeneratedHistoriesWithAViolationFail(t *testing.T) {
 	corruptions := []struct {
 		name   string
 		oracle Oracle
-		apply  func(t *rapid.T, h *History) bool // false: nothing to corrupt
+		apply  func(t *rapid.T, h *history.History) bool // false: nothing to corrupt
 	}{
-		{"download repeating an entry", OracleSyncLog, func(t *rapid.T, h *History) bool {
-			d := pick(t, h.Downloads, func(d Download) bool { return len(d.Entries) > 0 })
+		{"download repeating an entry", OracleSyncLog, func(t *rapid.T, h *history.History) bool {
+			d := pick(t, h.Downloads, func(d history.Download) bool { return len(d.Entries) > 0 })
 			if d == nil {
 				return false
 			}
@@ -42,16 +44,16 @@ func TestGeneratedHistoriesWithAViolationFail(t *testing.T) {
 			d.Entries = append(d.Entries[:i+1], d.Entries[i:]...)
 			return true
 		}},
-		{"download containing the client's own changeset", OracleSyncLog, func(t *rapid.T, h *History) bool {
-			d := pick(t, h.Downloads, func(d Download) bool { return d.To.ServerVersion > 0 })
+		{"download containing the client's own changeset", OracleSyncLog, func(t *rapid.T, h *history.History) bool {
+			d := pick(t, h.Downloads, func(d history.Download) bool { return d.To.ServerVersion > 0 })
 			if d == nil {
 				return false
 			}
-			d.Entries = append(d.Entries, Entry{ServerVersion: d.To.ServerVersion, ID: ChangesetID{File: d.File, Version: 1}})
+			d.Entries = append(d.Entries, history.Entry{ServerVersion: d.To.ServerVersion, ID: history.ChangesetID{File: d.File, Version: 1}})
 			return true
 		}},
-		{"acknowledgement of a changeset never sent", OracleSyncLog, func(t *rapid.T, h *History) bool {
-			d := pick(t, h.Downloads, func(Download) bool { return true })
+		{"acknowledgement of a changeset never sent", OracleSyncLog, func(t *rapid.T, h *history.History) bool {
+			d := pick(t, h.Downloads, func(history.Download) bool { return true })
 			if d == nil {
 				return false
 			}
@@ -63,12 +65,12 @@ func TestGeneratedHistoriesWithAViolationFail(t *testing.T) {
 			d.Acked++
 			return true
 		}},
-		{"published changeset missing from a later download complete", OracleVisibility, func(t *rapid.T, h *History) bool {
+		{"published changeset missing from a later download complete", OracleVisibility, func(t *rapid.T, h *history.History) bool {
 			type pair struct{ p, o int }
 			var pairs []pair
 			for i, p := range h.WaitUploads {
 				for j, o := range h.WaitDownloads {
-					if p.Outcome == WaitCompleted && o.Outcome == WaitCompleted && len(p.Covered) > 0 && p.Return < o.Call {
+					if p.Outcome == history.WaitCompleted && o.Outcome == history.WaitCompleted && len(p.Covered) > 0 && p.Return < o.Call {
 						pairs = append(pairs, pair{i, j})
 					}
 				}
@@ -79,7 +81,7 @@ func TestGeneratedHistoriesWithAViolationFail(t *testing.T) {
 			pr := pairs[rapid.IntRange(0, len(pairs)-1).Draw(t, "pair")]
 			gone := h.WaitUploads[pr.p].Covered[rapid.IntRange(0, len(h.WaitUploads[pr.p].Covered)-1).Draw(t, "id")]
 			o := &h.WaitDownloads[pr.o]
-			o.Integrated = filter(o.Integrated, func(id ChangesetID) bool { return id != gone })
+			o.Integrated = slices.DeleteFunc(slices.Clone(o.Integrated), func(id history.ChangesetID) bool { return id == gone })
 			return true
 		}},
 	}

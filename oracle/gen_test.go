@@ -4,6 +4,8 @@ import (
 	"container/heap"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/syncsim/syncsim/history"
 )
 
 // A small simulation of a correct server and its clients, independent of
@@ -47,13 +49,13 @@ type genClient struct {
 	file       uint64
 	local      uint64 // versions committed
 	acked      uint64
-	cursor     Cursor
+	cursor     history.Cursor
 	salted     bool // the cursor is of the realm's epoch (not a fresh replica's)
 	conn       int  // the live connection (0: none)
 	ready      bool // the connection's first download arrived
 	sentUpTo   uint64
 	pending    []int // uploads waiting for an acknowledgement
-	downloads  []ChangesetID
+	downloads  []history.ChangesetID
 	waitUp     []int // wait-upload records not yet complete
 	waitDown   int   // the wait-download record pending, -1 if none
 	upArrive   int64 // FIFO: last arrival at the server on this connection
@@ -61,7 +63,7 @@ type genClient struct {
 }
 
 type genServer struct {
-	log      []ChangesetID
+	log      []history.ChangesetID
 	last     map[uint64]uint64 // per file, the last version integrated
 	sessions map[string]*genSession
 }
@@ -78,19 +80,19 @@ type gen struct {
 	now     int64
 	seq     int
 	q       genQueue
-	h       History
+	h       history.History
 	srv     genServer
 	clients []*genClient
 	conns   int
 }
 
-func generate(cfg genConfig) *History {
+func generate(cfg genConfig) *history.History {
 	g := &gen{cfg: cfg, rng: rand.New(rand.NewPCG(cfg.seed, 0x5eed)),
 		srv: genServer{last: map[uint64]uint64{}, sessions: map[string]*genSession{}}}
 	for i := range cfg.clients {
 		c := &genClient{name: string(rune('a' + i)), file: uint64(i + 1), waitDown: -1}
 		g.clients = append(g.clients, c)
-		g.h.NewFiles = append(g.h.NewFiles, NewFile{Client: c.name, Realm: testRealm, File: c.file, Salt: fsalt(c.file), Call: 0, Return: 10})
+		g.h.NewFiles = append(g.h.NewFiles, history.NewFile{Client: c.name, Realm: testRealm, File: c.file, Salt: fsalt(c.file), Call: 0, Return: 10})
 		g.at(10, func() { g.connect(c) })
 		g.at(10+g.between(1, 300), func() { g.commit(c) })
 	}
@@ -105,12 +107,12 @@ func generate(cfg genConfig) *History {
 	}
 	for i := range g.h.WaitUploads {
 		if w := &g.h.WaitUploads[i]; w.Outcome == "" {
-			w.Return, w.Outcome = g.now, WaitCancelled
+			w.Return, w.Outcome = g.now, history.WaitCancelled
 		}
 	}
 	for i := range g.h.WaitDownloads {
 		if w := &g.h.WaitDownloads[i]; w.Outcome == "" {
-			w.Return, w.Outcome = g.now, WaitCancelled
+			w.Return, w.Outcome = g.now, history.WaitCancelled
 		}
 	}
 	return &g.h
@@ -163,7 +165,7 @@ func (g *gen) drop(c *genClient) {
 	c.conn, c.ready = 0, false
 	c.pending = nil // their replies are lost for good
 	if c.waitDown >= 0 {
-		g.h.WaitDownloads[c.waitDown].Outcome = WaitCancelled
+		g.h.WaitDownloads[c.waitDown].Outcome = history.WaitCancelled
 		g.h.WaitDownloads[c.waitDown].Return = g.now
 		c.waitDown = -1
 	}
@@ -177,7 +179,7 @@ func (g *gen) commit(c *genClient) {
 	}
 	switch g.rng.IntN(20) {
 	case 0:
-		g.h.WaitUploads = append(g.h.WaitUploads, WaitUpload{Client: c.name, Realm: testRealm, Call: g.now,
+		g.h.WaitUploads = append(g.h.WaitUploads, history.WaitUpload{Client: c.name, Realm: testRealm, Call: g.now,
 			Covered: ids(c.file, versions(c.local)...)})
 		c.waitUp = append(c.waitUp, len(g.h.WaitUploads)-1)
 	case 1:
@@ -207,8 +209,8 @@ func (g *gen) sendUploads(c *genClient) {
 		vs = append(vs, v)
 	}
 	c.sentUpTo = c.local
-	g.h.Uploads = append(g.h.Uploads, Upload{Client: c.name, Realm: testRealm, File: c.file, FileSalt: fsalt(c.file),
-		Epoch: salt1, IDs: ids(c.file, vs...), Call: g.now, Return: Infinite, Outcome: OutcomeUnknown})
+	g.h.Uploads = append(g.h.Uploads, history.Upload{Client: c.name, Realm: testRealm, File: c.file, FileSalt: fsalt(c.file),
+		Epoch: salt1, IDs: ids(c.file, vs...), Call: g.now, Return: history.Infinite, Outcome: history.OutcomeUnknown})
 	c.pending = append(c.pending, len(g.h.Uploads)-1)
 	up, op := ids(c.file, vs...), len(g.h.Uploads)-1
 	g.toServer(c, c.conn, func() {
@@ -242,22 +244,22 @@ func (g *gen) push(c *genClient, s *genSession) {
 	latest := uint64(len(g.srv.log))
 	ack := g.srv.last[c.file]
 	for s.sent < latest || s.acked != ack {
-		var es []Entry
+		var es []history.Entry
 		for s.sent < latest && len(es) < 8 {
 			s.sent++
 			if id := g.srv.log[s.sent-1]; id.File != c.file {
-				es = append(es, Entry{ServerVersion: s.sent, ID: id})
+				es = append(es, history.Entry{ServerVersion: s.sent, ID: id})
 			}
 		}
 		s.acked = ack
-		d := Download{Client: c.name, Realm: testRealm, File: c.file, FileSalt: fsalt(c.file),
-			Call: g.now, Return: g.now, Outcome: OutcomeOK, Entries: es, To: Cursor{s.sent, g.lastOf(c.file, s.sent)},
+		d := history.Download{Client: c.name, Realm: testRealm, File: c.file, FileSalt: fsalt(c.file),
+			Call: g.now, Return: g.now, Outcome: history.OutcomeOK, Entries: es, To: history.Cursor{ServerVersion: s.sent, ClientVersion: g.lastOf(c.file, s.sent)},
 			Salt: salt1, Latest: latest, Acked: ack}
 		g.toClient(c, s.conn, func() { g.receive(c, d) })
 	}
 }
 
-func (g *gen) receive(c *genClient, d Download) {
+func (g *gen) receive(c *genClient, d history.Download) {
 	d.From = c.cursor
 	if c.salted {
 		d.FromSalt = salt1
@@ -272,7 +274,7 @@ func (g *gen) receive(c *genClient, d Download) {
 		if u.IDs[len(u.IDs)-1].Version > d.Acked {
 			return false
 		}
-		u.Return, u.Outcome, u.Acked = d.Return, OutcomeOK, d.Acked // when the acknowledgement was sent
+		u.Return, u.Outcome, u.Acked = d.Return, history.OutcomeOK, d.Acked // when the acknowledgement was sent
 		return true
 	})
 	c.waitUp = slices.DeleteFunc(c.waitUp, func(i int) bool {
@@ -280,7 +282,7 @@ func (g *gen) receive(c *genClient, d Download) {
 		if len(w.Covered) > 0 && w.Covered[len(w.Covered)-1].Version > d.Acked {
 			return false
 		}
-		w.Return, w.Outcome = g.now, WaitCompleted
+		w.Return, w.Outcome = g.now, history.WaitCompleted
 		return true
 	})
 	if !c.ready {
@@ -292,14 +294,14 @@ func (g *gen) receive(c *genClient, d Download) {
 // waitDownload sends a MARK; the server echoes it after everything it has,
 // and the wait completes when the echo arrives.
 func (g *gen) waitDownload(c *genClient) {
-	g.h.WaitDownloads = append(g.h.WaitDownloads, WaitDownload{Client: c.name, Realm: testRealm, Call: g.now, Return: Infinite})
+	g.h.WaitDownloads = append(g.h.WaitDownloads, history.WaitDownload{Client: c.name, Realm: testRealm, Call: g.now, Return: history.Infinite})
 	c.waitDown = len(g.h.WaitDownloads) - 1
 	conn := c.conn
 	g.toServer(c, conn, func() {
 		g.push(c, g.srv.sessions[c.name])
 		g.toClient(c, conn, func() {
 			w := &g.h.WaitDownloads[c.waitDown]
-			w.Return, w.Outcome = g.now, WaitCompleted
+			w.Return, w.Outcome = g.now, history.WaitCompleted
 			w.Integrated = append(ids(c.file, versions(c.local)...), c.downloads...)
 			c.waitDown = -1
 		})

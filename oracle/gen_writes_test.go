@@ -2,11 +2,13 @@ package oracle
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/syncsim/syncsim/history"
 	"pgregory.net/rapid"
 )
 
@@ -17,28 +19,28 @@ import (
 // the real time of the write, so the last writer by discriminant is also
 // the last in time, and each replica is a last-writer-wins map: the
 // history is correct, and its final state is the one the merge rules give.
-func genWrites(seed uint64, clients, steps int) *History {
+func genWrites(seed uint64, clients, steps int) *history.History {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	h := &hist{}
 	type version struct {
-		value Value
+		value history.Value
 		ts    int64
 		file  uint64
 	}
 	type arrival struct {
 		at  int64
-		id  ChangesetID
-		val Value // of a title update; null for a tag insert
+		id  history.ChangesetID
+		val history.Value // of a title update; null for a tag insert
 		ts  int64
 		obj string
 	}
 	replicas := make([]map[string]version, clients)
 	pending := make([][]arrival, clients)
 	versions := make([]uint64, clients)
-	final := map[string]PlainObject{}
+	final := map[string]history.PlainObject{}
 	finalTS := map[string]version{}
 	for k := range 10 {
-		final[ObjectName("Task", Int(int64(k)))] = obj("Task", nil, nil)
+		final[history.ObjectName("Task", history.Int(int64(k)))] = obj("Task", nil, nil)
 	}
 	for i := range replicas {
 		replicas[i] = map[string]version{}
@@ -57,7 +59,7 @@ func genWrites(seed uint64, clients, steps int) *History {
 		kept := pending[c][:0]
 		for _, a := range pending[c] {
 			if a.at < now {
-				if a.val.Kind != KindNull {
+				if a.val.Kind != history.KindNull {
 					apply(replicas[c], a.obj, version{a.val, a.ts, a.id.File})
 				}
 				continue
@@ -65,20 +67,20 @@ func genWrites(seed uint64, clients, steps int) *History {
 			kept = append(kept, a)
 		}
 		pending[c] = kept
-		object := ObjectName("Task", Int(int64(r.IntN(10))))
+		object := history.ObjectName("Task", history.Int(int64(r.IntN(10))))
 		if r.IntN(3) == 0 {
 			v, ok := replicas[c][object]
 			if !ok {
 				continue // nothing written yet: nothing to judge
 			}
-			h.Reads = append(h.Reads, Read{Client: name, Realm: testRealm, Object: object, Field: "title", Value: v.value.String(), Call: now, Return: now})
+			h.Reads = append(h.Reads, history.Read{Client: name, Realm: testRealm, Object: object, Field: "title", Value: v.value.String(), Call: now, Return: now})
 			continue
 		}
 		versions[c]++
 		cs := id(file, versions[c])
-		word := Str(words[r.IntN(len(words))])
-		var eff FieldValue
-		var title Value
+		word := history.Str(words[r.IntN(len(words))])
+		var eff history.FieldValue
+		var title history.Value
 		if r.IntN(4) == 0 {
 			eff = insert(object, "tags", word)
 			o := final[object]
@@ -88,7 +90,7 @@ func genWrites(seed uint64, clients, steps int) *History {
 			apply(replicas[c], object, version{word, now, file})
 			apply(finalTS, object, version{word, now, file})
 		}
-		h.write(WriteID(s+1), name, cs, now, now, eff)
+		h.write(history.WriteID(s+1), name, cs, now, now, eff)
 		h.acked(name, file, versions[c], now+5+10*int64(r.IntN(5)))
 		for o := range clients {
 			if o != c {
@@ -102,7 +104,7 @@ func genWrites(seed uint64, clients, steps int) *History {
 		final[object].Fields["title"] = v.value
 	}
 	h.final(final)
-	slices.SortStableFunc(h.Downloads, func(a, b Download) int { return int(a.Return - b.Return) })
+	slices.SortStableFunc(h.Downloads, func(a, b history.Download) int { return int(a.Return - b.Return) })
 	return &h.History
 }
 
@@ -124,8 +126,8 @@ func TestGeneratedWriteHistoriesWithALostValueFail(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		h := genWrites(rapid.Uint64().Draw(t, "seed"), rapid.IntRange(1, 4).Draw(t, "clients"), rapid.IntRange(1, 80).Draw(t, "steps"))
 		var titled []string
-		for _, name := range sortedKeys(h.Convergence.Final[0].Objects) {
-			if !h.Convergence.Final[0].Objects[name].Fields["title"].equal(Value{}) {
+		for _, name := range slices.Sorted(maps.Keys(h.Convergence.Final[0].Objects)) {
+			if !h.Convergence.Final[0].Objects[name].Fields["title"].Equal(history.Value{}) {
 				titled = append(titled, name)
 			}
 		}
@@ -133,7 +135,7 @@ func TestGeneratedWriteHistoriesWithALostValueFail(t *testing.T) {
 			t.Skip("no title written")
 		}
 		name := rapid.SampledFrom(titled).Draw(t, "object")
-		h.Convergence.Final[0].Objects[name].Fields["title"] = Str("nobody wrote this")
+		h.Convergence.Final[0].Objects[name].Fields["title"] = history.Str("nobody wrote this")
 		acc := CheckAccounting(h)
 		require.False(t, acc.Pass)
 		require.Positive(t, acc.Buckets[BucketLost])

@@ -1,7 +1,10 @@
 package oracle
 
+import
+
 // Builders for hand-written histories of one realm. Every client file f has
 // salt fsalt(f); epochs are named by their salt.
+"github.com/syncsim/syncsim/history"
 
 const (
 	testRealm = "/r"
@@ -11,52 +14,52 @@ const (
 
 func fsalt(f uint64) uint64 { return 0x100 + f }
 
-func cur(sv, cv uint64) Cursor { return Cursor{ServerVersion: sv, ClientVersion: cv} }
+func cur(sv, cv uint64) history.Cursor { return history.Cursor{ServerVersion: sv, ClientVersion: cv} }
 
-func ent(sv, file, version uint64) Entry {
-	return Entry{ServerVersion: sv, ID: ChangesetID{File: file, Version: version}}
+func ent(sv, file, version uint64) history.Entry {
+	return history.Entry{ServerVersion: sv, ID: history.ChangesetID{File: file, Version: version}}
 }
 
-func ids(file uint64, versions ...uint64) []ChangesetID {
-	out := make([]ChangesetID, len(versions))
+func ids(file uint64, versions ...uint64) []history.ChangesetID {
+	out := make([]history.ChangesetID, len(versions))
 	for i, v := range versions {
-		out[i] = ChangesetID{File: file, Version: v}
+		out[i] = history.ChangesetID{File: file, Version: v}
 	}
 	return out
 }
 
-type hist struct{ History }
+type hist struct{ history.History }
 
 func (h *hist) newFile(client string, file uint64, call, ret int64) {
-	h.NewFiles = append(h.NewFiles, NewFile{Client: client, Realm: testRealm, File: file, Salt: fsalt(file), Call: call, Return: ret})
+	h.NewFiles = append(h.NewFiles, history.NewFile{Client: client, Realm: testRealm, File: file, Salt: fsalt(file), Call: call, Return: ret})
 }
 
 // upload records an acknowledged upload of versions of file.
-func (h *hist) upload(client string, file, epoch uint64, call, ret int64, acked uint64, versions ...uint64) *Upload {
-	h.Uploads = append(h.Uploads, Upload{Client: client, Realm: testRealm, File: file, FileSalt: fsalt(file), Epoch: epoch,
-		IDs: ids(file, versions...), Call: call, Return: ret, Outcome: OutcomeOK, Acked: acked})
+func (h *hist) upload(client string, file, epoch uint64, call, ret int64, acked uint64, versions ...uint64) *history.Upload {
+	h.Uploads = append(h.Uploads, history.Upload{Client: client, Realm: testRealm, File: file, FileSalt: fsalt(file), Epoch: epoch,
+		IDs: ids(file, versions...), Call: call, Return: ret, Outcome: history.OutcomeOK, Acked: acked})
 	return &h.Uploads[len(h.Uploads)-1]
 }
 
 // lostUpload records an upload whose reply was never seen.
 func (h *hist) lostUpload(client string, file, epoch uint64, call int64, versions ...uint64) {
-	u := h.upload(client, file, epoch, call, Infinite, 0, versions...)
-	u.Outcome = OutcomeUnknown
+	u := h.upload(client, file, epoch, call, history.Infinite, 0, versions...)
+	u.Outcome = history.OutcomeUnknown
 }
 
 // download records a DOWNLOAD received.
-func (h *hist) download(client string, file uint64, from Cursor, fromSalt uint64, call, ret int64,
-	to Cursor, salt, latest, acked uint64, entries ...Entry) {
-	h.Downloads = append(h.Downloads, Download{Client: client, Realm: testRealm, File: file, FileSalt: fsalt(file),
-		From: from, FromSalt: fromSalt, Call: call, Return: ret, Outcome: OutcomeOK,
+func (h *hist) download(client string, file uint64, from history.Cursor, fromSalt uint64, call, ret int64,
+	to history.Cursor, salt, latest, acked uint64, entries ...history.Entry) {
+	h.Downloads = append(h.Downloads, history.Download{Client: client, Realm: testRealm, File: file, FileSalt: fsalt(file),
+		From: from, FromSalt: fromSalt, Call: call, Return: ret, Outcome: history.OutcomeOK,
 		Entries: entries, To: to, Salt: salt, Latest: latest, Acked: acked})
 }
 
 // refused records a reset error received instead of a session's first
 // download (the answer to its CLIENT_IDENT).
-func (h *hist) refused(client string, file uint64, from Cursor, fromSalt uint64, call, ret int64, code Code) {
-	h.Downloads = append(h.Downloads, Download{Client: client, Realm: testRealm, File: file, FileSalt: fsalt(file),
-		From: from, FromSalt: fromSalt, Call: call, Return: ret, Outcome: OutcomeReset, Code: code, First: true})
+func (h *hist) refused(client string, file uint64, from history.Cursor, fromSalt uint64, call, ret int64, code history.Code) {
+	h.Downloads = append(h.Downloads, history.Download{Client: client, Realm: testRealm, File: file, FileSalt: fsalt(file),
+		From: from, FromSalt: fromSalt, Call: call, Return: ret, Outcome: history.OutcomeReset, Code: code, First: true})
 }
 
 // basic: clients a (file 1) and b (file 2) sync a few changesets; the log
@@ -85,15 +88,15 @@ func concurrent(h *hist) {
 
 // backupAt2 takes backup 1 when the log held [1:1 1:2].
 func backupAt2(h *hist) {
-	h.Backups = append(h.Backups, Backup{Realm: testRealm, ID: 1, ServerVersion: 2, At: 43})
+	h.Backups = append(h.Backups, history.Backup{Realm: testRealm, ID: 1, ServerVersion: 2, At: 43})
 }
 
 // restore rolls the realm back to backup 1 at t=100 under salt2.
 func restore(h *hist) {
-	h.Restores = append(h.Restores, Restore{Realm: testRealm, Backup: 1, Salt: salt2, At: 100})
+	h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, Salt: salt2, At: 100})
 }
 
-func build(steps ...func(*hist)) *History {
+func build(steps ...func(*hist)) *history.History {
 	h := &hist{}
 	for _, s := range steps {
 		s(h)

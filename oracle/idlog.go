@@ -1,25 +1,29 @@
 package oracle
 
+import
+
 // idLog is an immutable log of changeset ids in server order (server
 // version v is at index v-1): a view of the first n entries of a buffer that
 // views share. Porcupine keeps every state it visits, so copying the log on
 // every step would cost O(length) each; instead a view appends in place
 // when nobody has appended past it yet and copies only when another branch
 // of the search already has. Entries below a view's length never change.
+"github.com/syncsim/syncsim/history"
+
 type idLog struct {
 	buf *logBuf
 	n   int
 }
 
 type logBuf struct {
-	ids    []ChangesetID
+	ids    []history.ChangesetID
 	hashes []uint64 // hashes[i]: the hash of ids[:i+1]
 }
 
 func (l idLog) len() uint64 { return uint64(l.n) }
 
 // at is the id at server version v (1 <= v <= len).
-func (l idLog) at(v uint64) ChangesetID { return l.buf.ids[v-1] }
+func (l idLog) at(v uint64) history.ChangesetID { return l.buf.ids[v-1] }
 
 // hash is a hash of the whole view, O(1).
 func (l idLog) hash() uint64 {
@@ -33,14 +37,14 @@ func (l idLog) hash() uint64 {
 func (l idLog) truncate(n uint64) idLog { return idLog{buf: l.buf, n: int(n)} }
 
 // append is l followed by ids.
-func (l idLog) append(ids ...ChangesetID) idLog {
+func (l idLog) append(ids ...history.ChangesetID) idLog {
 	if len(ids) == 0 {
 		return l
 	}
 	if l.buf == nil || len(l.buf.ids) != l.n {
 		// Another view already appended past n (or there is no buffer): copy.
 		nb := &logBuf{
-			ids:    make([]ChangesetID, l.n, 2*l.n+len(ids)),
+			ids:    make([]history.ChangesetID, l.n, 2*l.n+len(ids)),
 			hashes: make([]uint64, l.n, 2*l.n+len(ids)),
 		}
 		if l.n > 0 {

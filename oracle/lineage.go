@@ -3,6 +3,8 @@ package oracle
 import (
 	"cmp"
 	"slices"
+
+	"github.com/syncsim/syncsim/history"
 )
 
 // The lineage of writes, shared by the write-accounting and
@@ -13,9 +15,9 @@ import (
 
 // incarnation is one changeset carrying a write's effects.
 type incarnation struct {
-	write *Write
-	id    ChangesetID // zero: a recovery that made no changeset
-	ts    int64       // with file, the discriminant
+	write *history.Write
+	id    history.ChangesetID // zero: a recovery that made no changeset
+	ts    int64               // with file, the discriminant
 	file  uint64
 	maker string // the client whose replica made it
 	seen  int64  // it was made on top of what the maker had integrated by then
@@ -29,7 +31,7 @@ type fate struct {
 	// BucketPreserved (unsynced at a manual reset), else "".
 	end Bucket
 	// unreported: a discarding reset dropped it unsynced without reporting it.
-	unreported *Reset
+	unreported *history.Reset
 }
 
 func (f *fate) last() *incarnation { return f.incs[len(f.incs)-1] }
@@ -43,23 +45,23 @@ type ack struct {
 
 // lineage is the analysis of one realm's history.
 type lineage struct {
-	h        *History
-	writes   []*Write // by Call
-	fates    map[WriteID]*fate
-	received map[string]map[ChangesetID][]int64 // client → changeset → times received, ascending
-	snaps    map[string][]int64                 // client → times a server-made changeset (origin 0) arrived
-	evidence map[ChangesetID]int64              // changeset → latest time anyone received it
-	arrived  map[ChangesetID][]int64            // changeset → times an UPLOAD carrying it reached the server
+	h        *history.History
+	writes   []*history.Write // by Call
+	fates    map[history.WriteID]*fate
+	received map[string]map[history.ChangesetID][]int64 // client → changeset → times received, ascending
+	snaps    map[string][]int64                         // client → times a server-made changeset (origin 0) arrived
+	evidence map[history.ChangesetID]int64              // changeset → latest time anyone received it
+	arrived  map[history.ChangesetID][]int64            // changeset → times an UPLOAD carrying it reached the server
 	// downloaded: client → changeset → times a DOWNLOAD brought it (not a
 	// wait's list, which names the client's own changesets too).
-	downloaded map[string]map[ChangesetID][]int64
-	acks       map[string][]ack                   // client → acknowledgements, by time
-	resets     map[string][]*Reset                // client → resets, by Call
-	reverts    map[ChangesetID]map[string][]int64 // changeset → object → times reported
-	restores   []Restore                          // by At
-	rolled     map[ChangesetID][]int64            // changeset → times a restore rolled it back
-	byObject   map[string][]effectRef             // object → every effect on it, of every incarnation
-	reaches    map[*incarnation]bool              // reached, memoised
+	downloaded map[string]map[history.ChangesetID][]int64
+	acks       map[string][]ack                           // client → acknowledgements, by time
+	resets     map[string][]*history.Reset                // client → resets, by Call
+	reverts    map[history.ChangesetID]map[string][]int64 // changeset → object → times reported
+	restores   []history.Restore                          // by At
+	rolled     map[history.ChangesetID][]int64            // changeset → times a restore rolled it back
+	byObject   map[string][]effectRef                     // object → every effect on it, of every incarnation
+	reaches    map[*incarnation]bool                      // reached, memoised
 }
 
 // effectRef is effect i of an incarnation's write.
@@ -68,21 +70,21 @@ type effectRef struct {
 	i   int
 }
 
-func (e effectRef) fv() *FieldValue { return &e.inc.write.Fields[e.i] }
+func (e effectRef) fv() *history.FieldValue { return &e.inc.write.Fields[e.i] }
 
-func newLineage(h *History) *lineage {
-	l := &lineage{h: h, fates: map[WriteID]*fate{}, received: map[string]map[ChangesetID][]int64{},
-		snaps: map[string][]int64{}, evidence: map[ChangesetID]int64{}, arrived: map[ChangesetID][]int64{}, acks: map[string][]ack{},
-		downloaded: map[string]map[ChangesetID][]int64{},
-		resets:     map[string][]*Reset{}, reverts: map[ChangesetID]map[string][]int64{},
-		rolled: map[ChangesetID][]int64{}, byObject: map[string][]effectRef{}, reaches: map[*incarnation]bool{}}
-	receive := func(client string, id ChangesetID, at int64) {
+func newLineage(h *history.History) *lineage {
+	l := &lineage{h: h, fates: map[history.WriteID]*fate{}, received: map[string]map[history.ChangesetID][]int64{},
+		snaps: map[string][]int64{}, evidence: map[history.ChangesetID]int64{}, arrived: map[history.ChangesetID][]int64{}, acks: map[string][]ack{},
+		downloaded: map[string]map[history.ChangesetID][]int64{},
+		resets:     map[string][]*history.Reset{}, reverts: map[history.ChangesetID]map[string][]int64{},
+		rolled: map[history.ChangesetID][]int64{}, byObject: map[string][]effectRef{}, reaches: map[*incarnation]bool{}}
+	receive := func(client string, id history.ChangesetID, at int64) {
 		if id.File == 0 {
 			l.snaps[client] = append(l.snaps[client], at)
 			return
 		}
 		if l.received[client] == nil {
-			l.received[client] = map[ChangesetID][]int64{}
+			l.received[client] = map[history.ChangesetID][]int64{}
 		}
 		l.received[client][id] = append(l.received[client][id], at)
 		l.evidence[id] = max(l.evidence[id], at)
@@ -100,27 +102,27 @@ func newLineage(h *History) *lineage {
 			adopted[k] = max(adopted[k], r.Return)
 		}
 	}
-	integratedAt := func(d *Download) int64 {
-		return max(d.receivedAt(), adopted[freshKey{d.Client, d.File}])
+	integratedAt := func(d *history.Download) int64 {
+		return max(d.ReceivedAt(), adopted[freshKey{d.Client, d.File}])
 	}
 	for i := range h.Downloads {
 		d := &h.Downloads[i]
-		if d.Outcome != OutcomeOK {
+		if d.Outcome != history.OutcomeOK {
 			continue
 		}
 		at := integratedAt(d)
 		for _, e := range d.Entries {
 			receive(d.Client, e.ID, at)
 			if l.downloaded[d.Client] == nil {
-				l.downloaded[d.Client] = map[ChangesetID][]int64{}
+				l.downloaded[d.Client] = map[history.ChangesetID][]int64{}
 			}
-			l.downloaded[d.Client][e.ID] = append(l.downloaded[d.Client][e.ID], d.receivedAt())
+			l.downloaded[d.Client][e.ID] = append(l.downloaded[d.Client][e.ID], d.ReceivedAt())
 		}
-		l.acks[d.Client] = append(l.acks[d.Client], ack{at: d.receivedAt(), file: d.File, acked: d.Acked})
+		l.acks[d.Client] = append(l.acks[d.Client], ack{at: d.ReceivedAt(), file: d.File, acked: d.Acked})
 	}
 	for i := range h.Uploads {
 		u := &h.Uploads[i]
-		if u.Outcome == OutcomeOK {
+		if u.Outcome == history.OutcomeOK {
 			l.acks[u.Client] = append(l.acks[u.Client], ack{at: u.Return, file: u.File, acked: u.Acked})
 		}
 		for _, id := range u.IDs {
@@ -128,7 +130,7 @@ func newLineage(h *History) *lineage {
 		}
 	}
 	for _, w := range h.WaitDownloads {
-		if w.Outcome == WaitCompleted {
+		if w.Outcome == history.WaitCompleted {
 			for _, id := range w.Integrated {
 				receive(w.Client, id, w.Return)
 			}
@@ -150,7 +152,7 @@ func newLineage(h *History) *lineage {
 		l.resets[r.Client] = append(l.resets[r.Client], r)
 	}
 	for c := range l.resets {
-		slices.SortStableFunc(l.resets[c], func(a, b *Reset) int { return cmp.Compare(a.Call, b.Call) })
+		slices.SortStableFunc(l.resets[c], func(a, b *history.Reset) int { return cmp.Compare(a.Call, b.Call) })
 	}
 	for _, r := range h.Reverts {
 		if l.reverts[r.Changeset] == nil {
@@ -159,7 +161,7 @@ func newLineage(h *History) *lineage {
 		l.reverts[r.Changeset][r.Object] = append(l.reverts[r.Changeset][r.Object], r.At)
 	}
 	l.restores = slices.Clone(h.Restores)
-	slices.SortStableFunc(l.restores, func(a, b Restore) int { return cmp.Compare(a.At, b.At) })
+	slices.SortStableFunc(l.restores, func(a, b history.Restore) int { return cmp.Compare(a.At, b.At) })
 	for _, r := range l.restores {
 		for _, id := range r.RolledBack {
 			l.rolled[id] = append(l.rolled[id], r.At)
@@ -168,7 +170,7 @@ func newLineage(h *History) *lineage {
 	for i := range h.Writes {
 		l.writes = append(l.writes, &h.Writes[i])
 	}
-	slices.SortStableFunc(l.writes, func(a, b *Write) int { return cmp.Compare(a.Call, b.Call) })
+	slices.SortStableFunc(l.writes, func(a, b *history.Write) int { return cmp.Compare(a.Call, b.Call) })
 	l.follow()
 	for _, w := range l.writes {
 		for _, inc := range l.fates[w.ID].incs {
@@ -185,7 +187,7 @@ func newLineage(h *History) *lineage {
 // began) is discarded, carried on by the recovery changeset, or preserved
 // in a manual reset's backup copy.
 func (l *lineage) follow() {
-	byClient := map[string][]*Write{}
+	byClient := map[string][]*history.Write{}
 	for _, w := range l.writes {
 		l.fates[w.ID] = &fate{incs: []*incarnation{{write: w, id: w.Changeset, ts: w.Timestamp, file: w.Changeset.File,
 			maker: w.Client, seen: w.Call, made: w.Return}}}
@@ -193,7 +195,7 @@ func (l *lineage) follow() {
 	}
 	for client, ws := range byClient {
 		next := 0 // the first write not yet made before the current reset
-		var live []*Write
+		var live []*history.Write
 		segment := int64(0) // since the replica last took a new file
 		for _, r := range l.resets[client] {
 			for ; next < len(ws) && ws[next].Return <= r.Call; next++ {
@@ -206,7 +208,7 @@ func (l *lineage) follow() {
 				}
 			}
 			// A write found synced is settled: no later reset touches it.
-			var kept []*Write
+			var kept []*history.Write
 			for _, w := range live {
 				f := l.fates[w.ID]
 				inc := f.last()
@@ -217,14 +219,14 @@ func (l *lineage) follow() {
 				unsynced := !inc.id.IsZero() && inc.id.Version > acked[inc.file] &&
 					!slices.ContainsFunc(l.downloaded[client][inc.id], func(at int64) bool { return at >= inc.made && at <= r.Return })
 				switch {
-				case r.Outcome == ResetDiscarded && slices.Contains(r.DiscardedWrites, w.ID):
+				case r.Outcome == history.ResetDiscarded && slices.Contains(r.DiscardedWrites, w.ID):
 					f.end = BucketDiscarded
 				case !unsynced:
-				case r.Outcome == ResetDiscarded:
+				case r.Outcome == history.ResetDiscarded:
 					f.unreported = r
-				case r.Outcome == ResetManual:
+				case r.Outcome == history.ResetManual:
 					f.end = BucketPreserved
-				case r.Outcome == ResetRecovered:
+				case r.Outcome == history.ResetRecovered:
 					f.incs = append(f.incs, &incarnation{write: w, id: r.RecoveredAs, ts: r.RecoveryTimestamp,
 						file: cmp.Or(r.RecoveredAs.File, r.NewFile), maker: client, seen: r.Return, made: r.Return})
 					kept = append(kept, w)
@@ -233,15 +235,12 @@ func (l *lineage) follow() {
 				}
 			}
 			live = kept
-			if r.Outcome == ResetRecovered || r.Outcome == ResetDiscarded {
+			if r.Outcome == history.ResetRecovered || r.Outcome == history.ResetDiscarded {
 				segment = r.Return
 			}
 		}
 	}
 }
-
-// IsZero reports whether id names no changeset.
-func (id ChangesetID) IsZero() bool { return id == ChangesetID{} }
 
 // surely reports whether client had certainly integrated inc by time t: it
 // made it, or received it before t (a changeset received at the very
@@ -273,7 +272,7 @@ func (l *lineage) integrated(client string, inc *incarnation, t int64, atT bool)
 func (l *lineage) deletedBefore(client string, t int64) int64 {
 	floor := int64(-1)
 	for _, r := range l.resets[client] {
-		if r.Outcome == ResetManual && r.Return < t {
+		if r.Outcome == history.ResetManual && r.Return < t {
 			floor = max(floor, r.Return)
 		}
 	}
@@ -352,14 +351,14 @@ func outranks(b *incarnation, bDefault bool, a *incarnation, aDefault bool) bool
 // top of it, or concurrent and outranking it. It over-approximates (the
 // accounting's and read-your-writes' explanations); surelyBeats
 // under-approximates (monotonic reads' violations).
-func (l *lineage) mayBeat(b *FieldValue, bi *incarnation, a *FieldValue, ai *incarnation) bool {
+func (l *lineage) mayBeat(b *history.FieldValue, bi *incarnation, a *history.FieldValue, ai *incarnation) bool {
 	if l.maybeAfter(bi, ai) || l.rebuiltBetween(ai, bi) {
 		return true
 	}
 	return !l.surelyAfter(ai, bi) && outranks(bi, b.Default, ai, a.Default)
 }
 
-func (l *lineage) surelyBeats(b *FieldValue, bi *incarnation, a *FieldValue, ai *incarnation) bool {
+func (l *lineage) surelyBeats(b *history.FieldValue, bi *incarnation, a *history.FieldValue, ai *incarnation) bool {
 	if l.surelyAfter(bi, ai) {
 		return true
 	}

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/syncsim/syncsim/history"
 )
 
 // TestLineageIntegrated pins what a client surely and maybe had integrated
@@ -13,7 +14,7 @@ func TestLineageIntegrated(t *testing.T) {
 	tests := []struct {
 		name          string
 		step          func(*hist)
-		write         WriteID // the write whose first incarnation is asked about
+		write         history.WriteID // the write whose first incarnation is asked about
 		at            int64
 		surely, maybe bool
 	}{
@@ -32,34 +33,34 @@ func TestLineageIntegrated(t *testing.T) {
 		}},
 		{name: "a manual reset deletes the replica: what it received before does not count after", write: 1, at: 50, step: func(h *hist) {
 			h.received("a", 1, 20, id(2, 1))
-			h.reset(Reset{Client: "a", Mode: ModeManual, Outcome: ResetManual, Call: 30, Return: 40, OldFile: 1})
+			h.reset(history.Reset{Client: "a", Mode: history.ModeManual, Outcome: history.ResetManual, Call: 30, Return: 40, OldFile: 1})
 		}},
 		{name: "a manual reset deletes the replica: its own writes made before do not count after", write: 2, at: 50, step: func(h *hist) {
-			h.reset(Reset{Client: "a", Mode: ModeManual, Outcome: ResetManual, Call: 30, Return: 40, OldFile: 1})
+			h.reset(history.Reset{Client: "a", Mode: history.ModeManual, Outcome: history.ResetManual, Call: 30, Return: 40, OldFile: 1})
 		}},
 		{name: "a manual reset deletes the replica: a server-made changeset received before does not count after", write: 1, at: 50, step: func(h *hist) {
 			h.received("a", 1, 20, id(0, 4))
-			h.reset(Reset{Client: "a", Mode: ModeManual, Outcome: ResetManual, Call: 30, Return: 40, OldFile: 1})
+			h.reset(history.Reset{Client: "a", Mode: history.ModeManual, Outcome: history.ResetManual, Call: 30, Return: 40, OldFile: 1})
 		}},
 		{name: "a manual reset deletes the replica: what the new one received counts", write: 1, at: 50, surely: true, maybe: true, step: func(h *hist) {
 			h.received("a", 1, 20, id(2, 1))
-			h.reset(Reset{Client: "a", Mode: ModeManual, Outcome: ResetManual, Call: 30, Return: 40, OldFile: 1})
+			h.reset(history.Reset{Client: "a", Mode: history.ModeManual, Outcome: history.ResetManual, Call: 30, Return: 40, OldFile: 1})
 			h.received("a", 3, 45, id(2, 1))
 		}},
 		{name: "a manual reset after t does not undo what was integrated by t", write: 1, at: 25, surely: true, maybe: true, step: func(h *hist) {
 			h.received("a", 1, 20, id(2, 1))
-			h.reset(Reset{Client: "a", Mode: ModeManual, Outcome: ResetManual, Call: 30, Return: 40, OldFile: 1})
+			h.reset(history.Reset{Client: "a", Mode: history.ModeManual, Outcome: history.ResetManual, Call: 30, Return: 40, OldFile: 1})
 		}},
 		{name: "a discarding reset does not delete what was integrated", write: 1, at: 50, surely: true, maybe: true, step: func(h *hist) {
 			h.received("a", 1, 20, id(2, 1))
-			h.reset(Reset{Client: "a", Mode: ModeDiscard, Outcome: ResetDiscarded, Call: 30, Return: 40, OldFile: 1, NewFile: 3})
+			h.reset(history.Reset{Client: "a", Mode: history.ModeDiscard, Outcome: history.ResetDiscarded, Call: 30, Return: 40, OldFile: 1, NewFile: 3})
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := build(func(h *hist) {
-				h.write(1, "b", id(2, 1), 10, 10, set(t1, "title", Str("x")))
-				h.write(2, "a", id(1, 1), 12, 12, set(t1, "title", Str("y")))
+				h.write(1, "b", id(2, 1), 10, 10, set(t1, "title", history.Str("x")))
+				h.write(2, "a", id(1, 1), 12, 12, set(t1, "title", history.Str("y")))
 				if tt.step != nil {
 					tt.step(h)
 				}
@@ -79,7 +80,7 @@ func TestLineageIntegrated(t *testing.T) {
 func TestLineageSameCarrier(t *testing.T) {
 	h := build(func(h *hist) {
 		recoveredTogether(h)
-		h.write(3, "b", id(2, 1), 90, 15, set(t1, "title", Str("z")))
+		h.write(3, "b", id(2, 1), 90, 15, set(t1, "title", history.Str("z")))
 	})
 	l := newLineage(h)
 	first, second := l.fates[1].last(), l.fates[2].last()

@@ -6,6 +6,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/syncsim/syncsim/history"
 )
 
 // The client-reset oracle (DESIGN §5): for every reset, an independent
@@ -80,9 +82,9 @@ type ResetResult struct {
 // Expectation is what the reset rules require of one reset: the outcome,
 // why, and for a recovery or a discard the state the replica must end in.
 type Expectation struct {
-	Outcome ResetOutcome
+	Outcome history.ResetOutcome
 	Why     string
-	State   *PlainState
+	State   *history.PlainState
 }
 
 // errNoFresh: the expectation depends on the fresh copy, which was not
@@ -90,26 +92,26 @@ type Expectation struct {
 var errNoFresh = errors.New("no fresh copy recorded")
 
 // ExpectReset is the reference of DESIGN §3 "Client reset" for rc.
-func ExpectReset(rc *ResetCheck) (Expectation, error) {
-	manual := func(why string) (Expectation, error) { return Expectation{Outcome: ResetManual, Why: why}, nil }
+func ExpectReset(rc *history.ResetCheck) (Expectation, error) {
+	manual := func(why string) (Expectation, error) { return Expectation{Outcome: history.ResetManual, Why: why}, nil }
 	mode := rc.Mode
 	switch {
-	case mode == ModeManual:
+	case mode == history.ModeManual:
 		return manual("the mode is manual")
-	case rc.Code == CodeSchemaChange:
+	case rc.Code == history.CodeSchemaChange:
 		return manual("a breaking schema change")
-	case rc.Pending == ModeDiscard:
+	case rc.Pending == history.ModeDiscard:
 		return manual("an earlier discard is still pending")
-	case rc.Pending == ModeRecover && mode == ModeRecover:
+	case rc.Pending == history.ModeRecover && mode == history.ModeRecover:
 		return manual("an earlier recovery is still pending")
-	case rc.Pending == ModeRecover && mode == ModeRecoverOrDiscard:
-		mode = ModeDiscard
+	case rc.Pending == history.ModeRecover && mode == history.ModeRecoverOrDiscard:
+		mode = history.ModeDiscard
 	}
 	discard := "the mode is discard"
-	if mode == ModeDiscard && rc.Mode != ModeDiscard {
+	if mode == history.ModeDiscard && rc.Mode != history.ModeDiscard {
 		discard = "an earlier recovery is still pending: discard"
 	}
-	if mode != ModeDiscard {
+	if mode != history.ModeDiscard {
 		why := ""
 		switch {
 		case rc.NoRecovery:
@@ -117,34 +119,34 @@ func ExpectReset(rc *ResetCheck) (Expectation, error) {
 		case erasesSchema(rc.Unsynced):
 			why = "the unsynced changes erase a class or property"
 		}
-		if why != "" && mode == ModeRecover {
+		if why != "" && mode == history.ModeRecover {
 			return manual(why)
 		}
 		if why != "" {
-			mode, discard = ModeDiscard, why+": discard"
+			mode, discard = history.ModeDiscard, why+": discard"
 		}
 	}
 	if rc.Fresh == nil {
 		return Expectation{}, errNoFresh
 	}
-	if mode == ModeDiscard {
+	if mode == history.ModeDiscard {
 		if why := schemaLoss(rc.Before.Schema, rc.Fresh.Schema); why != "" {
 			return manual(why)
 		}
-		fresh := rc.Fresh.clone()
-		return Expectation{Outcome: ResetDiscarded, Why: discard, State: &fresh}, nil
+		fresh := rc.Fresh.Clone()
+		return Expectation{Outcome: history.ResetDiscarded, Why: discard, State: &fresh}, nil
 	}
 	state := recoverState(rc.Fresh, &rc.Before, rc.Unsynced)
 	if why := schemaLoss(rc.Before.Schema, state.Schema); why != "" {
 		return manual(why)
 	}
-	return Expectation{Outcome: ResetRecovered, Why: "recovery may proceed", State: &state}, nil
+	return Expectation{Outcome: history.ResetRecovered, Why: "recovery may proceed", State: &state}, nil
 }
 
-func erasesSchema(unsynced []PlainChangeset) bool {
+func erasesSchema(unsynced []history.PlainChangeset) bool {
 	for _, cs := range unsynced {
 		for _, in := range cs.Instructions {
-			if in.Op == OpEraseTable || in.Op == OpEraseColumn {
+			if in.Op == history.OpEraseTable || in.Op == history.OpEraseColumn {
 				return true
 			}
 		}
@@ -154,8 +156,8 @@ func erasesSchema(unsynced []PlainChangeset) bool {
 
 // schemaLoss says which local class or property the fresh schema lacks or
 // types differently; "" if none.
-func schemaLoss(local, fresh map[string]PlainClass) string {
-	for _, name := range sortedKeys(local) {
+func schemaLoss(local, fresh map[string]history.PlainClass) string {
+	for _, name := range slices.Sorted(maps.Keys(local)) {
 		lc := local[name]
 		fc, ok := fresh[name]
 		switch {
@@ -164,10 +166,10 @@ func schemaLoss(local, fresh map[string]PlainClass) string {
 		case lc.PK != fc.PK:
 			return fmt.Sprintf("the fresh copy's class %s has primary key %s, the local one %s", name, fc.PK, lc.PK)
 		}
-		for _, p := range sortedKeys(lc.Props) {
+		for _, p := range slices.Sorted(maps.Keys(lc.Props)) {
 			fp, ok := fc.Props[p]
 			if !ok || fp != lc.Props[p] {
-				return fmt.Sprintf("local property %s.%s is %s, in the fresh copy %s", name, p, propString(lc.Props[p], true), propString(fp, ok))
+				return fmt.Sprintf("local property %s.%s is %s, in the fresh copy %s", name, p, history.PropString(lc.Props[p], true), history.PropString(fp, ok))
 			}
 		}
 	}
@@ -175,12 +177,12 @@ func schemaLoss(local, fresh map[string]PlainClass) string {
 }
 
 // CheckResets judges every ResetCheck of h.
-func CheckResets(h *History) ResetResult {
+func CheckResets(h *history.History) ResetResult {
 	res := ResetResult{Pass: true}
 	for i := range h.ResetChecks {
 		rc := &h.ResetChecks[i]
 		res.Judged++
-		var reset *Reset
+		var reset *history.Reset
 		for j := range h.Resets {
 			if r := &h.Resets[j]; r.Client == rc.Client && r.Realm == rc.Realm && r.Call == rc.Call {
 				reset = r
@@ -206,26 +208,26 @@ func joinLimited(parts []string) string {
 
 // checkReset compares one reset with the reference; reset is its Reset
 // record, if any.
-func checkReset(rc *ResetCheck, reset *Reset) []string {
+func checkReset(rc *history.ResetCheck, reset *history.Reset) []string {
 	want, err := ExpectReset(rc)
-	if err != nil && rc.Outcome == ResetFailed {
+	if err != nil && rc.Outcome == history.ResetFailed {
 		return untouched(rc)
 	}
 	if err != nil {
 		return []string{fmt.Sprintf("outcome %s, but the reference needs the fresh copy: %v", rc.Outcome, err)}
 	}
-	if rc.Outcome == ResetFailed && want.Outcome != ResetManual {
+	if rc.Outcome == history.ResetFailed && want.Outcome != history.ResetManual {
 		return untouched(rc)
 	}
 	if rc.Outcome != want.Outcome {
 		return []string{fmt.Sprintf("outcome %s, want %s: %s", rc.Outcome, want.Outcome, want.Why)}
 	}
-	if want.Outcome == ResetManual {
+	if want.Outcome == history.ResetManual {
 		fails := untouched(rc)
 		if rc.Backup == nil {
 			return append(fails, "no backup copy recorded for the manual handler")
 		}
-		for _, d := range rc.Backup.State.diff(&rc.Before, 5) {
+		for _, d := range rc.Backup.State.Diff(&rc.Before, 5) {
 			fails = append(fails, "the backup copy differs from the pre-reset state: "+d)
 		}
 		for _, cs := range rc.Unsynced {
@@ -236,14 +238,14 @@ func checkReset(rc *ResetCheck, reset *Reset) []string {
 		return fails
 	}
 	verb := "recover"
-	if want.Outcome == ResetDiscarded {
+	if want.Outcome == history.ResetDiscarded {
 		verb = "discard"
 	}
 	var fails []string
-	for _, d := range rc.After.diff(want.State, 8) {
+	for _, d := range rc.After.Diff(want.State, 8) {
 		fails = append(fails, fmt.Sprintf("after %s: %s", verb, d))
 	}
-	if want.Outcome == ResetDiscarded && reset != nil {
+	if want.Outcome == history.ResetDiscarded && reset != nil {
 		for _, cs := range rc.Unsynced {
 			if !slices.Contains(reset.Discarded, cs.ID) {
 				fails = append(fails, fmt.Sprintf("it did not report discarding unsynced changeset %v", cs.ID))
@@ -254,9 +256,9 @@ func checkReset(rc *ResetCheck, reset *Reset) []string {
 }
 
 // untouched checks that the reset left the local state as it was.
-func untouched(rc *ResetCheck) []string {
+func untouched(rc *history.ResetCheck) []string {
 	var fails []string
-	for _, d := range rc.After.diff(&rc.Before, 5) {
+	for _, d := range rc.After.Diff(&rc.Before, 5) {
 		fails = append(fails, "it touched the local state: "+d)
 	}
 	return fails
@@ -334,8 +336,8 @@ func (t *listTracker) place(i int) int {
 
 // recoverState replays unsynced onto a copy of fresh by the recovery rules;
 // before is the pre-reset local state (the source of copied lists).
-func recoverState(fresh, before *PlainState, unsynced []PlainChangeset) PlainState {
-	e := fresh.clone()
+func recoverState(fresh, before *history.PlainState, unsynced []history.PlainChangeset) history.PlainState {
+	e := fresh.Clone()
 	e.Schema = cloneSchema(fresh.Schema)
 	lists := map[listKey]*listTracker{}
 	var marked []listKey
@@ -346,7 +348,7 @@ func recoverState(fresh, before *PlainState, unsynced []PlainChangeset) PlainSta
 			}
 			obj, ok := e.Objects[in.Object]
 			switch in.Op {
-			case OpCreateObject:
+			case history.OpCreateObject:
 				if !ok {
 					e.Objects[in.Object] = newObject(e.Schema[in.Class], in.Class)
 					for k := range lists {
@@ -356,7 +358,7 @@ func recoverState(fresh, before *PlainState, unsynced []PlainChangeset) PlainSta
 					}
 				}
 				continue
-			case OpEraseObject:
+			case history.OpEraseObject:
 				delete(e.Objects, in.Object)
 				continue
 			}
@@ -365,20 +367,20 @@ func recoverState(fresh, before *PlainState, unsynced []PlainChangeset) PlainSta
 			}
 			k := listKey{in.Object, in.Field}
 			switch {
-			case in.Op == OpUpdate && !in.InList:
+			case in.Op == history.OpUpdate && !in.InList:
 				obj.Fields[in.Field] = in.Value
 				continue
-			case in.Op == OpAddInteger:
-				if v := obj.Fields[in.Field]; v.Kind == KindInt {
+			case in.Op == history.OpAddInteger:
+				if v := obj.Fields[in.Field]; v.Kind == history.KindInt {
 					v.Int += in.Delta
 					obj.Fields[in.Field] = v
 				}
 				continue
-			case in.Op == OpClear:
+			case in.Op == history.OpClear:
 				obj.Lists[in.Field] = nil
 				lists[k] = &listTracker{sized: true}
 				continue
-			case in.Op != OpArrayInsert && in.Op != OpUpdate && in.Op != OpArrayErase && in.Op != OpArrayMove:
+			case in.Op != history.OpArrayInsert && in.Op != history.OpUpdate && in.Op != history.OpArrayErase && in.Op != history.OpArrayMove:
 				continue // schema instructions: the schema check has passed
 			}
 			t := lists[k]
@@ -399,15 +401,15 @@ func recoverState(fresh, before *PlainState, unsynced []PlainChangeset) PlainSta
 	}
 	for _, k := range marked {
 		t, obj := lists[k], e.Objects[k.object]
-		if t == nil || !t.copy || !e.has(k.object) {
+		if t == nil || !t.copy || !e.Has(k.object) {
 			continue // cleared or re-created since, or gone
 		}
 		if _, local := before.Objects[k.object]; !local {
 			continue // no local list to copy: the replica no longer has the object
 		}
-		var copied []Value
+		var copied []history.Value
 		for _, v := range before.Objects[k.object].Lists[k.field] {
-			if v.Kind != KindLink || e.has(v.Link) {
+			if v.Kind != history.KindLink || e.Has(v.Link) {
 				copied = append(copied, v)
 			}
 		}
@@ -418,19 +420,19 @@ func recoverState(fresh, before *PlainState, unsynced []PlainChangeset) PlainSta
 
 // replayList replays a list instruction on list (rule 5), false if it
 // addresses an element the recovery did not insert.
-func replayList(t *listTracker, in PlainInstruction, list []Value) ([]Value, bool) {
+func replayList(t *listTracker, in history.PlainInstruction, list []history.Value) ([]history.Value, bool) {
 	i := int(in.Index)
-	if in.Op != OpUpdate && !t.resize(int(in.PriorSize)) {
+	if in.Op != history.OpUpdate && !t.resize(int(in.PriorSize)) {
 		return nil, false
 	}
 	switch in.Op {
-	case OpArrayInsert:
+	case history.OpArrayInsert:
 		at := t.place(i)
 		t.next++
 		t.local = slices.Insert(t.local, min(i, len(t.local)), t.next)
 		t.target = slices.Insert(t.target, at, t.next)
 		return slices.Insert(list, at, in.Value), true
-	case OpUpdate:
+	case history.OpUpdate:
 		at := t.inserted(i)
 		if at < 0 {
 			return nil, false
@@ -446,7 +448,7 @@ func replayList(t *listTracker, in PlainInstruction, list []Value) ([]Value, boo
 	t.local = slices.Delete(t.local, i, i+1)
 	t.target = slices.Delete(t.target, at, at+1)
 	list = slices.Delete(list, at, at+1)
-	if in.Op == OpArrayErase {
+	if in.Op == history.OpArrayErase {
 		return list, true
 	}
 	// A move: put it back as an insert at its destination.
@@ -458,20 +460,20 @@ func replayList(t *listTracker, in PlainInstruction, list []Value) ([]Value, boo
 }
 
 // newObject is an object of class c with every property at its default.
-func newObject(c PlainClass, class string) PlainObject {
-	o := PlainObject{Class: class, Fields: map[string]Value{}, Lists: map[string][]Value{}}
+func newObject(c history.PlainClass, class string) history.PlainObject {
+	o := history.PlainObject{Class: class, Fields: map[string]history.Value{}, Lists: map[string][]history.Value{}}
 	for name, p := range c.Props {
 		if !p.List {
-			o.Fields[name] = p.zero()
+			o.Fields[name] = p.Zero()
 		}
 	}
 	return o
 }
 
-func cloneSchema(s map[string]PlainClass) map[string]PlainClass {
-	out := make(map[string]PlainClass, len(s))
+func cloneSchema(s map[string]history.PlainClass) map[string]history.PlainClass {
+	out := make(map[string]history.PlainClass, len(s))
 	for name, c := range s {
-		out[name] = PlainClass{PK: c.PK, Props: maps.Clone(c.Props)}
+		out[name] = history.PlainClass{PK: c.PK, Props: maps.Clone(c.Props)}
 	}
 	return out
 }
@@ -479,26 +481,26 @@ func cloneSchema(s map[string]PlainClass) map[string]PlainClass {
 // addSchema replays an unsynced AddTable or AddColumn onto e (a class or
 // property the fresh copy has already stays as it is there); it reports
 // whether in was one.
-func addSchema(e *PlainState, in PlainInstruction) bool {
+func addSchema(e *history.PlainState, in history.PlainInstruction) bool {
 	switch in.Op {
-	case OpAddTable:
+	case history.OpAddTable:
 		if _, ok := e.Schema[in.Class]; !ok {
-			e.Schema[in.Class] = PlainClass{PK: in.PK, Props: map[string]PlainProp{}}
+			e.Schema[in.Class] = history.PlainClass{PK: in.PK, Props: map[string]history.PlainProp{}}
 		}
 		return true
-	case OpAddColumn:
+	case history.OpAddColumn:
 		c, ok := e.Schema[in.Class]
 		if _, has := c.Props[in.Field]; !ok || has || in.Prop == nil {
 			return true
 		}
 		if c.Props == nil {
-			c.Props = map[string]PlainProp{}
+			c.Props = map[string]history.PlainProp{}
 			e.Schema[in.Class] = c
 		}
 		c.Props[in.Field] = *in.Prop
 		for name, o := range e.Objects {
 			if o.Class == in.Class && !in.Prop.List {
-				o.Fields[in.Field] = in.Prop.zero()
+				o.Fields[in.Field] = in.Prop.Zero()
 				e.Objects[name] = o
 			}
 		}

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+
+	"github.com/syncsim/syncsim/history"
 )
 
 // Session guarantees (DESIGN §5), per client and field, from its Reads:
@@ -43,7 +45,7 @@ type SessionResult struct {
 }
 
 // CheckSessions judges every read of h.
-func CheckSessions(h *History) SessionResult {
+func CheckSessions(h *history.History) SessionResult {
 	res := SessionResult{Pass: true}
 	for _, rh := range h.ByRealm() {
 		res.add(rh, nil)
@@ -52,7 +54,7 @@ func CheckSessions(h *History) SessionResult {
 }
 
 // add judges one realm's reads; l is its lineage (nil: built here).
-func (res *SessionResult) add(rh RealmHistory, l *lineage) {
+func (res *SessionResult) add(rh history.RealmHistory, l *lineage) {
 	if len(rh.History.Reads) == 0 {
 		return
 	}
@@ -81,7 +83,7 @@ func (s *sessions) check(res *SessionResult) []string {
 	for _, w := range s.writes { // by Call: a replica commits one write at a time
 		for _, inc := range s.fates[w.ID].incs {
 			for i, e := range w.Fields {
-				if e.Op != EffectSet || supersededInWrite(w, i) {
+				if e.Op != history.EffectSet || supersededInWrite(w, i) {
 					continue
 				}
 				s.values[valueKey{e.Object, e.Field, e.Value}] = append(s.values[valueKey{e.Object, e.Field, e.Value}], effectRef{inc, i})
@@ -92,7 +94,7 @@ func (s *sessions) check(res *SessionResult) []string {
 			}
 		}
 	}
-	keys := map[fieldKey][]*Read{}
+	keys := map[fieldKey][]*history.Read{}
 	var order []fieldKey
 	for i := range s.h.Reads {
 		r := &s.h.Reads[i]
@@ -105,7 +107,7 @@ func (s *sessions) check(res *SessionResult) []string {
 	var fails []string
 	for _, k := range order {
 		reads := keys[k]
-		slices.SortStableFunc(reads, func(a, b *Read) int { return cmp.Compare(a.Call, b.Call) })
+		slices.SortStableFunc(reads, func(a, b *history.Read) int { return cmp.Compare(a.Call, b.Call) })
 		res.Judged += len(reads)
 		for _, r := range reads {
 			if why := s.readYourWrites(r); why != "" {
@@ -123,7 +125,7 @@ func (s *sessions) check(res *SessionResult) []string {
 // own, or another's that may have reached it).
 func (s *sessions) waived(client, object string, from, to int64) bool {
 	for _, r := range s.resets[client] {
-		if (r.Outcome == ResetDiscarded || r.Outcome == ResetManual) && r.Return > from && r.Call <= to {
+		if (r.Outcome == history.ResetDiscarded || r.Outcome == history.ResetManual) && r.Return > from && r.Call <= to {
 			return true
 		}
 	}
@@ -168,7 +170,7 @@ func (s *sessions) learns(client string, restored, from, to int64) bool {
 
 // readYourWrites checks r against its client's latest own update of the
 // field before it; "" if it holds.
-func (s *sessions) readYourWrites(r *Read) string {
+func (s *sessions) readYourWrites(r *history.Read) string {
 	writes := s.own[fieldKey{r.Client, r.Object, r.Field}]
 	n, _ := slices.BinarySearchFunc(writes, r.Call, func(e effectRef, t int64) int {
 		return cmp.Compare(e.inc.write.Return, t+1)
@@ -197,7 +199,7 @@ func (s *sessions) readYourWrites(r *Read) string {
 	}
 	for _, target := range []string{r.Object, e.Link} {
 		for _, x := range s.byObject[target] {
-			if x.fv().Op == EffectErase && later(x) {
+			if x.fv().Op == history.EffectErase && later(x) {
 				return ""
 			}
 		}
@@ -208,11 +210,11 @@ func (s *sessions) readYourWrites(r *Read) string {
 			continue
 		}
 		switch g.Op {
-		case EffectSet:
+		case history.EffectSet:
 			if s.maybe(r.Client, x.inc, r.Return) && s.mayBeat(g, x.inc, e, inc) {
 				return ""
 			}
-		case EffectAdd:
+		case history.EffectAdd:
 			if later(x) {
 				return ""
 			}
@@ -242,16 +244,16 @@ func (s *sessions) candidates(k fieldKey, v string, t int64) []effectRef {
 }
 
 // monotonic checks one client's reads of one field, in order.
-func (s *sessions) monotonic(k fieldKey, reads []*Read) []string {
+func (s *sessions) monotonic(k fieldKey, reads []*history.Read) []string {
 	for _, x := range s.byObject[k.object] {
-		if x.fv().Op == EffectAdd && x.fv().Field == k.field {
+		if x.fv().Op == history.EffectAdd && x.fv().Field == k.field {
 			return nil
 		}
 	}
 	// firsts: since the last waiver, the first read of each value and the
 	// candidates for it.
 	type first struct {
-		r     *Read
+		r     *history.Read
 		cands []effectRef
 		// fresh: the value may be the one a create gave the object (a
 		// zero), which no update of the field made.
@@ -298,7 +300,7 @@ func isZero(v string) bool {
 // k's object by t.
 func (s *sessions) createMaybe(k fieldKey, t int64) bool {
 	for _, x := range s.byObject[k.object] {
-		if x.fv().Op == EffectCreate && s.maybe(k.client, x.inc, t) {
+		if x.fv().Op == history.EffectCreate && s.maybe(k.client, x.inc, t) {
 			return true
 		}
 	}
@@ -331,7 +333,7 @@ func (s *sessions) allBeat(newer, older []effectRef) bool {
 func (s *sessions) continuesWinner(o, n effectRef) bool {
 	for _, c := range s.byObject[o.fv().Object] {
 		g := c.fv()
-		if g.Op != EffectSet || g.Field != o.fv().Field || c.inc.write == o.inc.write || c.inc.write == n.inc.write {
+		if g.Op != history.EffectSet || g.Field != o.fv().Field || c.inc.write == o.inc.write || c.inc.write == n.inc.write {
 			continue
 		}
 		if s.maybeAfter(o.inc, c.inc) && s.mayBeat(g, c.inc, n.fv(), n.inc) {
@@ -345,7 +347,7 @@ func (s *sessions) continuesWinner(o, n effectRef) bool {
 // the object between from and to.
 func (s *sessions) erasedBetween(k fieldKey, from, to int64) bool {
 	for _, x := range s.byObject[k.object] {
-		if x.fv().Op == EffectErase && s.maybe(k.client, x.inc, to) && !s.surely(k.client, x.inc, from) {
+		if x.fv().Op == history.EffectErase && s.maybe(k.client, x.inc, to) && !s.surely(k.client, x.inc, from) {
 			return true
 		}
 	}

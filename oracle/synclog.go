@@ -3,11 +3,13 @@ package oracle
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
 
 	"github.com/anishathalye/porcupine"
+	"github.com/syncsim/syncsim/history"
 )
 
 // The sync-log model (DESIGN §5): a realm's server history as a sequential
@@ -81,7 +83,7 @@ type snapshot struct {
 // sent before it (0 for the first): the order in which the server must
 // integrate them.
 type uploadOp struct {
-	*Upload
+	*history.Upload
 	prev []uint64
 	made *serverWrites
 }
@@ -89,11 +91,11 @@ type uploadOp struct {
 // codeSet is a set of judged reset codes.
 type codeSet uint8
 
-var judgedCodes = []Code{CodeBadClientFileIdent, CodeDivergingHistories, CodeBadServerVersion, CodeBadClientVersion, CodeClientFileExpired}
+var judgedCodes = []history.Code{history.CodeBadClientFileIdent, history.CodeDivergingHistories, history.CodeBadServerVersion, history.CodeBadClientVersion, history.CodeClientFileExpired}
 
-func codeBit(c Code) codeSet { return codeSet(1) << slices.Index(judgedCodes, c) }
+func codeBit(c history.Code) codeSet { return codeSet(1) << slices.Index(judgedCodes, c) }
 
-func (cs codeSet) has(c Code) bool { return c.judged() && cs&codeBit(c) != 0 }
+func (cs codeSet) has(c history.Code) bool { return c.Judged() && cs&codeBit(c) != 0 }
 
 func (cs codeSet) String() string {
 	var names []string
@@ -138,17 +140,17 @@ func (s *syncState) step(input any, why *string) []*syncState {
 	switch op := input.(type) {
 	case *uploadOp:
 		return s.upload(op, why)
-	case *Download:
+	case *history.Download:
 		return s.download(op, why)
-	case *NewFile:
+	case *history.NewFile:
 		return s.newFile(op, why)
-	case *Backup:
+	case *history.Backup:
 		return s.backup(op, why)
-	case *Restore:
+	case *history.Restore:
 		return s.restore(op, why)
-	case *Terminate:
+	case *history.Terminate:
 		return s.terminate(op, why)
-	case *Compact:
+	case *history.Compact:
 		return s.compact(op, why)
 	case *serverWrite:
 		return s.serverWrite(op, why)
@@ -162,52 +164,52 @@ func (s *syncState) step(input any, why *string) []*syncState {
 // checks an upload against its own state, not a presented cursor, so when
 // a reset is due any judged code will do (e.g. "bad server version" for a
 // changeset based past a restored history).
-func (s *syncState) uploadResets(u *Upload) codeSet {
+func (s *syncState) uploadResets(u *history.Upload) codeSet {
 	f := s.file(u.File)
 	if f == nil {
-		return codeBit(CodeBadClientFileIdent)
+		return codeBit(history.CodeBadClientFileIdent)
 	}
 	var due codeSet
 	if f.salt != u.FileSalt || u.Epoch != s.salt {
-		due |= codeBit(CodeDivergingHistories)
+		due |= codeBit(history.CodeDivergingHistories)
 	}
 	if u.Base > 0 && u.Base < s.floor {
-		due |= codeBit(CodeBadServerVersion)
+		due |= codeBit(history.CodeBadServerVersion)
 	}
 	if f.expired {
-		due |= codeBit(CodeClientFileExpired)
+		due |= codeBit(history.CodeClientFileExpired)
 	}
 	return due
 }
 
 // downloadResets is what the server owes a client standing at d.From
 // instead of a download (the checks of CLIENT_IDENT, DESIGN §3 table).
-func (s *syncState) downloadResets(d *Download) codeSet {
+func (s *syncState) downloadResets(d *history.Download) codeSet {
 	f := s.file(d.File)
 	if f == nil {
-		return codeBit(CodeBadClientFileIdent)
+		return codeBit(history.CodeBadClientFileIdent)
 	}
 	var due codeSet
 	if f.salt != d.FileSalt || (d.From.ServerVersion > 0 && d.FromSalt != s.salt) {
-		due |= codeBit(CodeDivergingHistories)
+		due |= codeBit(history.CodeDivergingHistories)
 	}
 	// Either check may answer when both fail.
 	if d.From.ServerVersion > s.log.len() || (d.First && d.From.ServerVersion > 0 && d.From.ServerVersion < s.floor) {
-		due |= codeBit(CodeBadServerVersion)
+		due |= codeBit(history.CodeBadServerVersion)
 	}
 	if d.From.ClientVersion > 0 && d.From.ClientVersion > s.log.lastOf(f.ident, min(d.From.ServerVersion, s.log.len())) {
-		due |= codeBit(CodeBadClientVersion)
+		due |= codeBit(history.CodeBadClientVersion)
 	}
 	if f.expired {
-		due |= codeBit(CodeClientFileExpired)
+		due |= codeBit(history.CodeClientFileExpired)
 	}
 	return due
 }
 
 // resetAnswer judges a reset error: a judged code must be due.
-func (s *syncState) resetAnswer(code Code, due codeSet, why *string) []*syncState {
+func (s *syncState) resetAnswer(code history.Code, due codeSet, why *string) []*syncState {
 	switch {
-	case !code.judged() || due.has(code):
+	case !code.Judged() || due.has(code):
 		return []*syncState{s}
 	case due == 0:
 		return reject(why, "spurious reset: %q where none was due", code)
@@ -218,16 +220,16 @@ func (s *syncState) resetAnswer(code Code, due codeSet, why *string) []*syncStat
 func (s *syncState) upload(op *uploadOp, why *string) []*syncState {
 	due := s.uploadResets(op.Upload)
 	switch {
-	case op.Outcome == OutcomeReset && op.Code.judged() && due == 0:
+	case op.Outcome == history.OutcomeReset && op.Code.Judged() && due == 0:
 		return reject(why, "spurious reset: %q where none was due", op.Code)
-	case due != 0 && op.Outcome == OutcomeOK:
+	case due != 0 && op.Outcome == history.OutcomeOK:
 		return reject(why, "missed reset: acknowledged where the server owed %s", due)
 	case due != 0:
 		return []*syncState{s} // refused: nothing integrated
 	}
 	f := *s.file(op.File)
 	fresh, follows := op.fresh(f.last)
-	if op.Outcome == OutcomeOK {
+	if op.Outcome == history.OutcomeOK {
 		if follows < len(fresh) {
 			return reject(why, "changeset %v acknowledged but the server's last of file %d is version %d: it skipped or repeated one",
 				fresh[follows], f.ident, f.last)
@@ -246,7 +248,7 @@ func (s *syncState) upload(op *uploadOp, why *string) []*syncState {
 // fresh returns the changesets of the upload past version last and how
 // many of them, from the first, follow on each other in the order the
 // client sent its changesets (so may be integrated next).
-func (op *uploadOp) fresh(last uint64) ([]ChangesetID, int) {
+func (op *uploadOp) fresh(last uint64) ([]history.ChangesetID, int) {
 	i := 0
 	for i < len(op.IDs) && op.IDs[i].Version <= last {
 		i++
@@ -270,7 +272,7 @@ func (op *uploadOp) fresh(last uint64) ([]ChangesetID, int) {
 // the history shows, each of which follows right after the changeset
 // before it (a compensating write comes right after the changeset it
 // reverts).
-func (s *syncState) integrate(f fileRec, ids []ChangesetID, made *serverWrites) *syncState {
+func (s *syncState) integrate(f fileRec, ids []history.ChangesetID, made *serverWrites) *syncState {
 	if len(ids) == 0 {
 		return s
 	}
@@ -280,7 +282,7 @@ func (s *syncState) integrate(f fileRec, ids []ChangesetID, made *serverWrites) 
 	for _, id := range ids {
 		log = log.append(id)
 		for made.has(s.salt, log.len()+1) {
-			log = log.append(ChangesetID{Version: log.len() + 1})
+			log = log.append(history.ChangesetID{Version: log.len() + 1})
 		}
 	}
 	next.log = log
@@ -303,12 +305,12 @@ func (m *serverWrites) has(salt, version uint64) bool {
 	return m.at[serverWrite{salt: cmp.Or(salt, m.firstSalt), version: version}]
 }
 
-func (s *syncState) download(d *Download, why *string) []*syncState {
+func (s *syncState) download(d *history.Download, why *string) []*syncState {
 	due := s.downloadResets(d)
 	switch d.Outcome {
-	case OutcomeUnknown:
+	case history.OutcomeUnknown:
 		return []*syncState{s}
-	case OutcomeReset:
+	case history.OutcomeReset:
 		return s.resetAnswer(d.Code, due, why)
 	}
 	if due != 0 {
@@ -337,7 +339,7 @@ func (s *syncState) download(d *Download, why *string) []*syncState {
 		if id.File == d.File {
 			continue // a client never receives its own changesets back
 		}
-		if i == len(d.Entries) || d.Entries[i] != (Entry{v, id}) {
+		if i == len(d.Entries) || d.Entries[i] != (history.Entry{ServerVersion: v, ID: id}) {
 			got := "nothing"
 			if i < len(d.Entries) {
 				got = fmt.Sprintf("%v at %d", d.Entries[i].ID, d.Entries[i].ServerVersion)
@@ -361,7 +363,7 @@ func (s *syncState) download(d *Download, why *string) []*syncState {
 	return []*syncState{next}
 }
 
-func (s *syncState) newFile(nf *NewFile, why *string) []*syncState {
+func (s *syncState) newFile(nf *history.NewFile, why *string) []*syncState {
 	if s.file(nf.File) != nil {
 		return reject(why, "client file %d handed out while the server knows it", nf.File)
 	}
@@ -370,7 +372,7 @@ func (s *syncState) newFile(nf *NewFile, why *string) []*syncState {
 	return []*syncState{&next}
 }
 
-func (s *syncState) backup(b *Backup, why *string) []*syncState {
+func (s *syncState) backup(b *history.Backup, why *string) []*syncState {
 	if b.ServerVersion != s.log.len() {
 		return reject(why, "backup %d holds server version %d, the log holds %d", b.ID, b.ServerVersion, s.log.len())
 	}
@@ -379,7 +381,7 @@ func (s *syncState) backup(b *Backup, why *string) []*syncState {
 	return []*syncState{&next}
 }
 
-func (s *syncState) restore(r *Restore, why *string) []*syncState {
+func (s *syncState) restore(r *history.Restore, why *string) []*syncState {
 	b := s.backups
 	for b != nil && b.id != r.Backup {
 		b = b.next
@@ -395,7 +397,7 @@ func (s *syncState) restore(r *Restore, why *string) []*syncState {
 	return []*syncState{&next}
 }
 
-func (s *syncState) terminate(t *Terminate, why *string) []*syncState {
+func (s *syncState) terminate(t *history.Terminate, why *string) []*syncState {
 	switch {
 	case t.Keep > s.log.len():
 		return reject(why, "terminate keeps %d entries of %d", t.Keep, s.log.len())
@@ -405,7 +407,7 @@ func (s *syncState) terminate(t *Terminate, why *string) []*syncState {
 	next := *s
 	next.salt, next.log, next.files, next.floor = t.Salt, s.log.truncate(t.Keep), nil, 0
 	if t.Rebuilt {
-		next.log = next.log.append(ChangesetID{Version: t.Keep + 1})
+		next.log = next.log.append(history.ChangesetID{Version: t.Keep + 1})
 	}
 	return []*syncState{&next}
 }
@@ -420,7 +422,7 @@ type serverWrite struct {
 }
 
 func (s *syncState) serverWrite(w *serverWrite, why *string) []*syncState {
-	id := ChangesetID{Version: w.version}
+	id := history.ChangesetID{Version: w.version}
 	switch {
 	case s.salt != 0 && s.salt != w.salt:
 		return reject(why, "a server-made changeset of epoch salt %x, the server's is %x", w.salt, s.salt)
@@ -432,7 +434,7 @@ func (s *syncState) serverWrite(w *serverWrite, why *string) []*syncState {
 	return []*syncState{s}
 }
 
-func (s *syncState) compact(c *Compact, why *string) []*syncState {
+func (s *syncState) compact(c *history.Compact, why *string) []*syncState {
 	next := *s
 	if c.Floor > s.log.len() {
 		return reject(why, "compaction floor %d past the log's %d entries", c.Floor, s.log.len())
@@ -527,7 +529,7 @@ func explainSync(prefix []porcupine.Operation, op porcupine.Operation) string {
 
 // syncLogOps turns one realm's history into porcupine operations; lanes
 // names the ClientIds (clients in order, then the harness).
-func syncLogOps(h *History) (ops []porcupine.Operation, lanes []string) {
+func syncLogOps(h *history.History) (ops []porcupine.Operation, lanes []string) {
 	lanes, lane := clientLanes(h)
 	harness := len(lanes) - 1
 	// The order in which each file's changesets were sent: the versions of
@@ -597,24 +599,24 @@ func orderWithinInstants(ops []porcupine.Operation) []porcupine.Operation {
 		t   int64
 		seq uint64
 	}
-	seqOf := func(op porcupine.Operation) Seq {
+	seqOf := func(op porcupine.Operation) history.Seq {
 		switch in := op.Input.(type) {
 		case *uploadOp:
 			return in.Seq
-		case *Download:
+		case *history.Download:
 			return in.Seq
-		case *NewFile:
+		case *history.NewFile:
 			return in.Seq
-		case *Backup:
-			return Seq{CallSeq: in.Seq, ReturnSeq: in.Seq}
-		case *Restore:
-			return Seq{CallSeq: in.Seq, ReturnSeq: in.Seq}
-		case *Terminate:
-			return Seq{CallSeq: in.Seq, ReturnSeq: in.Seq}
-		case *Compact:
-			return Seq{CallSeq: in.Seq, ReturnSeq: in.Seq}
+		case *history.Backup:
+			return history.Seq{CallSeq: in.Seq, ReturnSeq: in.Seq}
+		case *history.Restore:
+			return history.Seq{CallSeq: in.Seq, ReturnSeq: in.Seq}
+		case *history.Terminate:
+			return history.Seq{CallSeq: in.Seq, ReturnSeq: in.Seq}
+		case *history.Compact:
+			return history.Seq{CallSeq: in.Seq, ReturnSeq: in.Seq}
 		}
-		return Seq{}
+		return history.Seq{}
 	}
 	calls, rets := make([]point, len(ops)), make([]point, len(ops))
 	points := make([]point, 0, 2*len(ops))
@@ -636,8 +638,8 @@ func orderWithinInstants(ops []porcupine.Operation) []porcupine.Operation {
 	slices.SortFunc(points, cmpPoint)
 	points = slices.Compact(points)
 	at := func(p point) int64 {
-		if p.t == Infinite {
-			return Infinite
+		if p.t == history.Infinite {
+			return history.Infinite
 		}
 		i, _ := slices.BinarySearchFunc(points, p, cmpPoint)
 		first, _ := slices.BinarySearchFunc(points, point{p.t, 0}, cmpPoint)
@@ -665,7 +667,7 @@ func inSlots(anns []porcupine.Annotation) []porcupine.Annotation {
 // serverWriteOps finds the server-made changesets the downloads delivered:
 // one operation per (epoch, server version), from the epoch's start to the
 // first download that delivered it. It returns them as a set too.
-func serverWriteOps(h *History, lane int) ([]porcupine.Operation, *serverWrites) {
+func serverWriteOps(h *history.History, lane int) ([]porcupine.Operation, *serverWrites) {
 	start := map[uint64]int64{} // epoch salt → when a restore or terminate began it
 	for _, r := range h.Restores {
 		start[r.Salt] = r.At
@@ -674,16 +676,16 @@ func serverWriteOps(h *History, lane int) ([]porcupine.Operation, *serverWrites)
 		start[t.Salt] = t.At
 	}
 	made := &serverWrites{at: map[serverWrite]bool{}}
-	first := int64(Infinite)
+	first := int64(history.Infinite)
 	for _, d := range h.Downloads {
-		if _, later := start[d.Salt]; d.Outcome == OutcomeOK && !later && d.Call < first {
+		if _, later := start[d.Salt]; d.Outcome == history.OutcomeOK && !later && d.Call < first {
 			first, made.firstSalt = d.Call, d.Salt
 		}
 	}
 	seen := map[serverWrite]int64{}
 	var order []serverWrite
 	for _, d := range h.Downloads {
-		if d.Outcome != OutcomeOK {
+		if d.Outcome != history.OutcomeOK {
 			continue
 		}
 		for _, e := range d.Entries {
@@ -703,9 +705,9 @@ func serverWriteOps(h *History, lane int) ([]porcupine.Operation, *serverWrites)
 	// version the backup held, was made in the backup's epoch, by the
 	// backup (latest restore first: a backup may be of a restored epoch).
 	restores := slices.Clone(h.Restores)
-	slices.SortStableFunc(restores, func(a, b Restore) int { return cmp.Compare(b.At, a.At) })
+	slices.SortStableFunc(restores, func(a, b history.Restore) int { return cmp.Compare(b.At, a.At) })
 	for _, r := range restores {
-		i := slices.IndexFunc(h.Backups, func(b Backup) bool { return b.ID == r.Backup })
+		i := slices.IndexFunc(h.Backups, func(b history.Backup) bool { return b.ID == r.Backup })
 		if i < 0 {
 			continue
 		}
@@ -734,7 +736,7 @@ func serverWriteOps(h *History, lane int) ([]porcupine.Operation, *serverWrites)
 
 // clientLanes gives every client of a realm history a porcupine ClientId,
 // in order of name, and the harness the last one.
-func clientLanes(h *History) ([]string, map[string]int) {
+func clientLanes(h *history.History) ([]string, map[string]int) {
 	names := map[string]bool{}
 	for _, u := range h.Uploads {
 		names[u.Client] = true
@@ -754,7 +756,7 @@ func clientLanes(h *History) ([]string, map[string]int) {
 	for _, r := range h.Resets {
 		names[r.Client] = true
 	}
-	lanes := append(sortedKeys(names), "harness")
+	lanes := append(slices.Sorted(maps.Keys(names)), "harness")
 	lane := make(map[string]int, len(lanes))
 	for i, n := range lanes {
 		lane[n] = i
@@ -767,39 +769,39 @@ func describeSyncOp(input any) string {
 	case *uploadOp:
 		s := fmt.Sprintf("%s upload %s", op.Client, idsString(op.IDs))
 		switch op.Outcome {
-		case OutcomeOK:
+		case history.OutcomeOK:
 			return fmt.Sprintf("%s → ack %d", s, op.Acked)
-		case OutcomeReset:
+		case history.OutcomeReset:
 			return fmt.Sprintf("%s → reset: %s", s, op.Code)
 		}
 		return s + " → ?"
-	case *Download:
+	case *history.Download:
 		s := fmt.Sprintf("%s download f%d from %d/%d", op.Client, op.File, op.From.ServerVersion, op.From.ClientVersion)
 		switch op.Outcome {
-		case OutcomeOK:
+		case history.OutcomeOK:
 			es := make([]string, len(op.Entries))
 			for i, e := range op.Entries {
 				es[i] = fmt.Sprintf("%d:%v", e.ServerVersion, e.ID)
 			}
 			return fmt.Sprintf("%s → [%s] to %d/%d latest %d ack %d salt %x", s, strings.Join(es, " "),
 				op.To.ServerVersion, op.To.ClientVersion, op.Latest, op.Acked, op.Salt)
-		case OutcomeReset:
+		case history.OutcomeReset:
 			return fmt.Sprintf("%s (salt %x) → reset: %s", s, op.FromSalt, op.Code)
 		}
 		return s + " → ?"
-	case *NewFile:
+	case *history.NewFile:
 		return fmt.Sprintf("%s new file %d salt %x", op.Client, op.File, op.Salt)
-	case *Backup:
+	case *history.Backup:
 		return fmt.Sprintf("backup %d at server version %d", op.ID, op.ServerVersion)
-	case *Restore:
+	case *history.Restore:
 		return fmt.Sprintf("restore to backup %d, salt %x", op.Backup, op.Salt)
-	case *Terminate:
+	case *history.Terminate:
 		s := fmt.Sprintf("terminate and re-enable, keep %d, salt %x", op.Keep, op.Salt)
 		if op.Rebuilt {
 			s += fmt.Sprintf(", then 0:%d rebuilds the data", op.Keep+1)
 		}
 		return s
-	case *Compact:
+	case *history.Compact:
 		return fmt.Sprintf("compact: expire files %v", op.Expired)
 	case *serverWrite:
 		return fmt.Sprintf("server-made changeset 0:%d, salt %x", op.version, op.salt)
@@ -808,7 +810,7 @@ func describeSyncOp(input any) string {
 }
 
 // idsString renders ids compactly: per file, runs of versions ("3:4-6,9").
-func idsString(ids []ChangesetID) string {
+func idsString(ids []history.ChangesetID) string {
 	var b strings.Builder
 	for i := 0; i < len(ids); {
 		if b.Len() > 0 {
@@ -869,7 +871,7 @@ func (s *syncState) String() string {
 
 // epochAt is the salt of the epoch in force at t: that of the last restore
 // or terminate by then, else the first epoch's.
-func epochAt(h *History, t int64, first uint64) uint64 {
+func epochAt(h *history.History, t int64, first uint64) uint64 {
 	salt, at := first, int64(-1)
 	for _, r := range h.Restores {
 		if r.At <= t && r.At > at {

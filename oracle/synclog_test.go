@@ -4,18 +4,19 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/syncsim/syncsim/history"
 )
 
 // restoreThenResets: after the restore, a and b present cursors of the old
 // epoch past the backup; both are told to reset, take fresh files 3 and 4,
 // download the restored history and go on syncing.
 func restoreThenResets(h *hist) {
-	h.refused("a", 1, cur(5, 3), salt1, 110, 120, CodeDivergingHistories)
-	h.refused("b", 2, cur(5, 2), salt1, 110, 121, CodeBadServerVersion)
+	h.refused("a", 1, cur(5, 3), salt1, 110, 120, history.CodeDivergingHistories)
+	h.refused("b", 2, cur(5, 2), salt1, 110, 121, history.CodeBadServerVersion)
 	h.Resets = append(h.Resets,
-		Reset{Client: "a", Realm: testRealm, Mode: ModeDiscard, Outcome: ResetDiscarded, Code: CodeDivergingHistories,
+		history.Reset{Client: "a", Realm: testRealm, Mode: history.ModeDiscard, Outcome: history.ResetDiscarded, Code: history.CodeDivergingHistories,
 			Call: 120, Return: 140, OldFile: 1, NewFile: 3},
-		Reset{Client: "b", Realm: testRealm, Mode: ModeRecover, Outcome: ResetRecovered, Code: CodeBadServerVersion,
+		history.Reset{Client: "b", Realm: testRealm, Mode: history.ModeRecover, Outcome: history.ResetRecovered, Code: history.CodeBadServerVersion,
 			Call: 121, Return: 141, OldFile: 2, NewFile: 4})
 	h.newFile("a", 3, 120, 130)
 	h.newFile("b", 4, 121, 131)
@@ -31,7 +32,7 @@ const salt3 = 0xc3
 
 // made is a download entry of the server-made changeset at server version
 // sv: origin file 0, id {0, sv}.
-func made(sv uint64) Entry { return ent(sv, 0, sv) }
+func made(sv uint64) history.Entry { return ent(sv, 0, sv) }
 
 // compensated: after basic, a sends 1:3 and 1:4 in one upload; the server
 // reverts 1:3 with a compensating write appended right after it, in the
@@ -47,8 +48,8 @@ func compensated(h *hist) {
 // salt2 with the history cleared and rebuilt by the server's changeset
 // 0:1; a is told to reset and its fresh file 5 downloads the new epoch.
 func rebuilt(h *hist) {
-	h.Terminates = append(h.Terminates, Terminate{Realm: testRealm, Salt: salt2, Keep: 0, Rebuilt: true, At: 80})
-	h.refused("a", 1, cur(3, 2), salt1, 90, 95, CodeBadClientFileIdent)
+	h.Terminates = append(h.Terminates, history.Terminate{Realm: testRealm, Salt: salt2, Keep: 0, Rebuilt: true, At: 80})
+	h.refused("a", 1, cur(3, 2), salt1, 90, 95, history.CodeBadClientFileIdent)
 	h.newFile("a", 5, 95, 100)
 }
 
@@ -58,8 +59,8 @@ func rebuilt(h *hist) {
 // 1:3, and c's fresh file 7 downloads 0:5 under salt2 only.
 func compensatedThenRestored(h *hist) {
 	h.upload("a", 1, salt1, 70, 80, 3, 3)
-	h.Backups = append(h.Backups, Backup{Realm: testRealm, ID: 1, ServerVersion: 5, At: 85})
-	h.Restores = append(h.Restores, Restore{Realm: testRealm, Backup: 1, Salt: salt2, At: 90})
+	h.Backups = append(h.Backups, history.Backup{Realm: testRealm, ID: 1, ServerVersion: 5, At: 85})
+	h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, Salt: salt2, At: 90})
 	h.newFile("c", 7, 95, 100)
 	h.download("c", 7, cur(0, 0), 0, 105, 105, cur(5, 0), salt2, 5, 0,
 		ent(1, 1, 1), ent(2, 1, 2), ent(3, 2, 1), ent(4, 1, 3), made(5))
@@ -93,32 +94,32 @@ func TestSyncLogAcceptsCorrectHistories(t *testing.T) {
 		}}},
 		{"upload in a session that survived a restore refused with any sync-log code", []func(*hist){basic, backupAt2, concurrent, restore, func(h *hist) {
 			u := h.upload("a", 1, salt1, 105, 108, 0, 6)
-			u.Outcome, u.Code = OutcomeReset, CodeBadServerVersion
+			u.Outcome, u.Code = history.OutcomeReset, history.CodeBadServerVersion
 		}}},
 		{"transient error instead of a download says nothing", []func(*hist){basic, func(h *hist) {
-			h.Downloads = append(h.Downloads, Download{Client: "a", Realm: testRealm, File: 1, FileSalt: fsalt(1),
-				From: cur(3, 2), FromSalt: salt1, Call: 70, Return: 75, Outcome: OutcomeUnknown})
+			h.Downloads = append(h.Downloads, history.Download{Client: "a", Realm: testRealm, File: 1, FileSalt: fsalt(1),
+				From: cur(3, 2), FromSalt: salt1, Call: 70, Return: 75, Outcome: history.OutcomeUnknown})
 		}}},
 		{"expired file told to reset", []func(*hist){basic, func(h *hist) {
-			h.Compactions = append(h.Compactions, Compact{Realm: testRealm, Horizon: 50, Expired: []uint64{1}, At: 80})
-			h.refused("a", 1, cur(3, 2), salt1, 90, 95, CodeClientFileExpired)
+			h.Compactions = append(h.Compactions, history.Compact{Realm: testRealm, Horizon: 50, Expired: []uint64{1}, At: 80})
+			h.refused("a", 1, cur(3, 2), salt1, 90, 95, history.CodeClientFileExpired)
 		}}},
 		{"compaction floor: a cursor below it is refused with bad server version", []func(*hist){basic, func(h *hist) {
-			h.Compactions = append(h.Compactions, Compact{Realm: testRealm, Horizon: 50, Floor: 3, At: 70})
-			h.refused("a", 1, cur(2, 2), salt1, 75, 80, CodeBadServerVersion)
+			h.Compactions = append(h.Compactions, history.Compact{Realm: testRealm, Horizon: 50, Floor: 3, At: 70})
+			h.refused("a", 1, cur(2, 2), salt1, 75, 80, history.CodeBadServerVersion)
 		}}},
 		{"compaction floor: a session already downloading goes on below it", []func(*hist){basic, func(h *hist) {
-			h.Compactions = append(h.Compactions, Compact{Realm: testRealm, Horizon: 50, Floor: 3, At: 70})
+			h.Compactions = append(h.Compactions, history.Compact{Realm: testRealm, Horizon: 50, Floor: 3, At: 70})
 			h.download("b", 2, cur(2, 0), salt1, 75, 80, cur(3, 1), salt1, 3, 1)
 		}}},
 		{"compaction floor: an upload based below it is refused with bad server version", []func(*hist){basic, func(h *hist) {
-			h.Compactions = append(h.Compactions, Compact{Realm: testRealm, Horizon: 50, Floor: 3, At: 70})
+			h.Compactions = append(h.Compactions, history.Compact{Realm: testRealm, Horizon: 50, Floor: 3, At: 70})
 			u := h.upload("a", 1, salt1, 75, 80, 0, 3)
-			u.Outcome, u.Code, u.Base = OutcomeReset, CodeBadServerVersion, 2
+			u.Outcome, u.Code, u.Base = history.OutcomeReset, history.CodeBadServerVersion, 2
 		}}},
 		{"terminate: every file told to reset", []func(*hist){basic, func(h *hist) {
-			h.Terminates = append(h.Terminates, Terminate{Realm: testRealm, Salt: salt2, Keep: 0, At: 80})
-			h.refused("a", 1, cur(3, 2), salt1, 90, 95, CodeBadClientFileIdent)
+			h.Terminates = append(h.Terminates, history.Terminate{Realm: testRealm, Salt: salt2, Keep: 0, At: 80})
+			h.refused("a", 1, cur(3, 2), salt1, 90, 95, history.CodeBadClientFileIdent)
 			h.newFile("a", 5, 95, 100)
 			h.download("a", 5, cur(0, 0), 0, 100, 105, cur(0, 0), salt2, 0, 0)
 		}}},
@@ -140,15 +141,15 @@ func TestSyncLogAcceptsCorrectHistories(t *testing.T) {
 		}}},
 		{"server-made changeset delivered only after a restore, at a version the backup held: made in the backup's epoch", []func(*hist){basic, compensatedThenRestored}},
 		{"server-made changeset delivered only after a restore: terminate rebuilt, backup of 0:1, restore", []func(*hist){basic, rebuilt, func(h *hist) {
-			h.Backups = append(h.Backups, Backup{Realm: testRealm, ID: 1, ServerVersion: 1, At: 85})
-			h.Restores = append(h.Restores, Restore{Realm: testRealm, Backup: 1, Salt: salt3, At: 90})
+			h.Backups = append(h.Backups, history.Backup{Realm: testRealm, ID: 1, ServerVersion: 1, At: 85})
+			h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, Salt: salt3, At: 90})
 			h.download("a", 5, cur(0, 0), 0, 105, 105, cur(1, 0), salt3, 1, 0, made(1))
 		}}},
 		{"download reset checks are independent: a cursor past the log and past the file answered with bad server version", []func(*hist){basic, func(h *hist) {
-			h.refused("a", 1, cur(5, 4), salt1, 70, 75, CodeBadServerVersion)
+			h.refused("a", 1, cur(5, 4), salt1, 70, 75, history.CodeBadServerVersion)
 		}}},
 		{"download reset checks are independent: a cursor past the log and past the file answered with bad client version", []func(*hist){basic, func(h *hist) {
-			h.refused("a", 1, cur(5, 4), salt1, 70, 75, CodeBadClientVersion)
+			h.refused("a", 1, cur(5, 4), salt1, 70, 75, history.CodeBadClientVersion)
 		}}},
 	}
 	for _, tt := range tests {
@@ -191,19 +192,19 @@ func TestSyncLogRejectsViolations(t *testing.T) {
 			h.download("a", 1, cur(5, 3), salt1, 110, 120, cur(5, 3), salt2, 2, 2)
 		}}, "missed reset: a download from 5/3 where the server owed diverging histories, bad server version"},
 		{"missed reset: a download from below the compaction floor", []func(*hist){basic, func(h *hist) {
-			h.Compactions = append(h.Compactions, Compact{Realm: testRealm, Horizon: 50, Floor: 3, At: 70})
+			h.Compactions = append(h.Compactions, history.Compact{Realm: testRealm, Horizon: 50, Floor: 3, At: 70})
 			h.download("a", 1, cur(2, 2), salt1, 75, 80, cur(3, 2), salt1, 3, 2, ent(3, 2, 1))
 			h.Downloads[len(h.Downloads)-1].First = true
 		}}, "missed reset: a download from 2/2 where the server owed bad server version"},
 		{"spurious reset", []func(*hist){basic, func(h *hist) {
-			h.refused("a", 1, cur(3, 2), salt1, 62, 70, CodeDivergingHistories)
+			h.refused("a", 1, cur(3, 2), salt1, 62, 70, history.CodeDivergingHistories)
 		}}, `spurious reset: "diverging histories" where none was due`},
 		{"spurious reset of an upload", []func(*hist){basic, func(h *hist) {
 			u := h.upload("a", 1, salt1, 70, 80, 0, 3)
-			u.Outcome, u.Code = OutcomeReset, CodeBadClientVersion
+			u.Outcome, u.Code = history.OutcomeReset, history.CodeBadClientVersion
 		}}, `spurious reset: "bad client version" where none was due`},
 		{"reset with a code the state does not justify", []func(*hist){basic, backupAt2, concurrent, restore, func(h *hist) {
-			h.refused("a", 1, cur(5, 3), salt1, 110, 120, CodeClientFileExpired)
+			h.refused("a", 1, cur(5, 3), salt1, 110, 120, history.CodeClientFileExpired)
 		}}, `reset "client file expired" where the server owed diverging histories, bad server version`},
 		{"acknowledgement skipping a changeset the client sent", []func(*hist){basic, func(h *hist) {
 			h.lostUpload("a", 1, salt1, 70, 3)
@@ -214,7 +215,7 @@ func TestSyncLogRejectsViolations(t *testing.T) {
 			h.newFile("c", 1, 70, 80)
 		}}, "client file 1 handed out while the server knows it"},
 		{"restore that keeps the epoch salt", []func(*hist){basic, backupAt2, func(h *hist) {
-			h.Restores = append(h.Restores, Restore{Realm: testRealm, Backup: 1, Salt: salt1, At: 100})
+			h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, Salt: salt1, At: 100})
 		}}, "restore kept the epoch salt"},
 		{"server-made changeset: two clients' downloads place it at different server versions", []func(*hist){basic, func(h *hist) {
 			h.upload("a", 1, salt1, 70, 80, 4, 3, 4)
@@ -242,7 +243,7 @@ func TestSyncLogRejectsViolations(t *testing.T) {
 			h.Backups[0].At = 65 // before 1:3 was uploaded
 		}}, "the log holds 3"},
 		{"download reset checks are independent: bad client version where only the server version is past the log", []func(*hist){basic, func(h *hist) {
-			h.refused("a", 1, cur(5, 2), salt1, 70, 75, CodeBadClientVersion)
+			h.refused("a", 1, cur(5, 2), salt1, 70, 75, history.CodeBadClientVersion)
 		}}, `reset "bad client version" where the server owed bad server version`},
 	}
 	for _, tt := range tests {

@@ -2,9 +2,11 @@ package oracle
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/anishathalye/porcupine"
+	"github.com/syncsim/syncsim/history"
 )
 
 // The visibility model (DESIGN §5): what "upload complete, then download
@@ -38,12 +40,12 @@ const (
 type visOp struct {
 	kind   visKind
 	client string
-	ids    []ChangesetID // sorted
-	what   string        // for clear: what happened
+	ids    []history.ChangesetID // sorted
+	what   string                // for clear: what happened
 }
 
 // visState is the set of ids published and not since removed, sorted.
-type visState struct{ ids []ChangesetID }
+type visState struct{ ids []history.ChangesetID }
 
 func (s *visState) step(op *visOp, why *string) (*visState, bool) {
 	switch op.kind {
@@ -51,7 +53,7 @@ func (s *visState) step(op *visOp, why *string) (*visState, bool) {
 		return &visState{union(s.ids, op.ids)}, true
 	case visObserve:
 		for _, id := range s.ids {
-			if _, ok := slices.BinarySearchFunc(op.ids, id, compareIDs); !ok {
+			if _, ok := slices.BinarySearchFunc(op.ids, id, history.CompareIDs); !ok {
 				if why != nil {
 					*why = fmt.Sprintf("%v was published (upload complete) before %s's download complete began, but %s does not have it", id, op.client, op.client)
 				}
@@ -62,8 +64,8 @@ func (s *visState) step(op *visOp, why *string) (*visState, bool) {
 	case visClear:
 		return &visState{}, true
 	case visDiscard:
-		kept := slices.DeleteFunc(slices.Clone(s.ids), func(id ChangesetID) bool {
-			_, ok := slices.BinarySearchFunc(op.ids, id, compareIDs)
+		kept := slices.DeleteFunc(slices.Clone(s.ids), func(id history.ChangesetID) bool {
+			_, ok := slices.BinarySearchFunc(op.ids, id, history.CompareIDs)
 			return ok
 		})
 		return &visState{kept}, true
@@ -72,15 +74,15 @@ func (s *visState) step(op *visOp, why *string) (*visState, bool) {
 }
 
 // union merges two sorted sets.
-func union(a, b []ChangesetID) []ChangesetID {
-	out := make([]ChangesetID, 0, len(a)+len(b))
+func union(a, b []history.ChangesetID) []history.ChangesetID {
+	out := make([]history.ChangesetID, 0, len(a)+len(b))
 	i, j := 0, 0
 	for i < len(a) || j < len(b) {
 		switch {
-		case j == len(b) || (i < len(a) && compareIDs(a[i], b[j]) < 0):
+		case j == len(b) || (i < len(a) && history.CompareIDs(a[i], b[j]) < 0):
 			out = append(out, a[i])
 			i++
-		case i == len(a) || compareIDs(a[i], b[j]) > 0:
+		case i == len(a) || history.CompareIDs(a[i], b[j]) > 0:
 			out = append(out, b[j])
 			j++
 		default:
@@ -91,9 +93,9 @@ func union(a, b []ChangesetID) []ChangesetID {
 	return out
 }
 
-func sortedIDs(ids []ChangesetID) []ChangesetID {
+func sortedIDs(ids []history.ChangesetID) []history.ChangesetID {
 	s := slices.Clone(ids)
-	slices.SortFunc(s, compareIDs)
+	slices.SortFunc(s, history.CompareIDs)
 	return slices.Compact(s)
 }
 
@@ -133,8 +135,8 @@ func visibilityPartition(ops []porcupine.Operation) [][]porcupine.Operation {
 		}
 	}
 	var parts [][]porcupine.Operation
-	for _, a := range sortedKeys(publishers) {
-		for _, b := range sortedKeys(observers) {
+	for _, a := range slices.Sorted(maps.Keys(publishers)) {
+		for _, b := range slices.Sorted(maps.Keys(observers)) {
 			var part []porcupine.Operation
 			for _, o := range ops {
 				op := o.Input.(*visOp)
@@ -164,17 +166,17 @@ func explainVisibility(prefix []porcupine.Operation, op porcupine.Operation) str
 }
 
 // visibilityOps turns one realm's history into porcupine operations.
-func visibilityOps(h *History) (ops []porcupine.Operation, lanes []string) {
+func visibilityOps(h *history.History) (ops []porcupine.Operation, lanes []string) {
 	lanes, lane := clientLanes(h)
 	harness := len(lanes) - 1
 	for _, w := range h.WaitUploads {
-		if w.Outcome == WaitCompleted {
+		if w.Outcome == history.WaitCompleted {
 			ops = append(ops, porcupine.Operation{ClientId: lane[w.Client], Call: w.Call, Return: w.Return,
 				Input: &visOp{kind: visPublish, client: w.Client, ids: sortedIDs(stillHeld(h, w.Covered, w.Call))}})
 		}
 	}
 	for _, w := range h.WaitDownloads {
-		if w.Outcome == WaitCompleted {
+		if w.Outcome == history.WaitCompleted {
 			ops = append(ops, porcupine.Operation{ClientId: lane[w.Client], Call: w.Call, Return: w.Return,
 				Input: &visOp{kind: visObserve, client: w.Client, ids: sortedIDs(w.Integrated)}})
 		}
@@ -201,8 +203,8 @@ func visibilityOps(h *History) (ops []porcupine.Operation, lanes []string) {
 // forgot (its data lives on in the new epoch's first changeset). A
 // client that has not yet learnt of that can still wait for them, and
 // its wait completes at once.
-func stillHeld(h *History, ids []ChangesetID, t int64) []ChangesetID {
-	gone := map[ChangesetID]bool{}
+func stillHeld(h *history.History, ids []history.ChangesetID, t int64) []history.ChangesetID {
+	gone := map[history.ChangesetID]bool{}
 	for _, r := range h.Restores {
 		if r.At <= t {
 			for _, id := range r.RolledBack {
@@ -220,7 +222,7 @@ func stillHeld(h *History, ids []ChangesetID, t int64) []ChangesetID {
 			}
 		}
 	}
-	return filter(ids, func(id ChangesetID) bool { return !gone[id] && !forgotten[id.File] })
+	return slices.DeleteFunc(slices.Clone(ids), func(id history.ChangesetID) bool { return gone[id] || forgotten[id.File] })
 }
 
 func describeVisOp(op *visOp) string {

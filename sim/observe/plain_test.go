@@ -9,7 +9,7 @@ import (
 	"github.com/syncsim/syncsim/engine/changeset"
 	"github.com/syncsim/syncsim/engine/schema"
 	"github.com/syncsim/syncsim/engine/store"
-	"github.com/syncsim/syncsim/oracle"
+	"github.com/syncsim/syncsim/history"
 	"github.com/syncsim/syncsim/sim/observe"
 )
 
@@ -26,8 +26,8 @@ var (
 	p1      = changeset.StrPK("p1")
 	toP1    = changeset.Value{Kind: schema.Link, Class: "Person", Target: p1}
 	strVal  = func(s string) changeset.Value { return changeset.Value{Kind: schema.String, Str: s} }
-	objTask = oracle.ObjectName("Task", oracle.Int(1))
-	objP1   = oracle.ObjectName("Person", oracle.Str("p1"))
+	objTask = history.ObjectName("Task", history.Int(1))
+	objP1   = history.ObjectName("Person", history.Str("p1"))
 )
 
 // TestState_EveryObjectWithEveryScalarAndNonEmptyListAsStored: nulls are
@@ -46,17 +46,17 @@ func TestState_EveryObjectWithEveryScalarAndNonEmptyListAsStored(t *testing.T) {
 	)
 	require.NoError(t, s.Apply(&changeset.Changeset{Instructions: ins}))
 	got := observe.State(s)
-	assert.Equal(t, map[string]oracle.PlainClass{
-		"Task": {PK: "int", Props: map[string]oracle.PlainProp{
+	assert.Equal(t, map[string]history.PlainClass{
+		"Task": {PK: "int", Props: map[string]history.PlainProp{
 			"title": {Kind: "string"}, "prio": {Kind: "int", Nullable: true},
 			"tags": {Kind: "string", List: true}, "owner": {Kind: "link", Nullable: true, Target: "Person"}}},
-		"Person": {PK: "string", Props: map[string]oracle.PlainProp{}},
+		"Person": {PK: "string", Props: map[string]history.PlainProp{}},
 	}, got.Schema)
-	assert.Equal(t, map[string]oracle.PlainObject{
-		objTask: {Class: "Task", Fields: map[string]oracle.Value{"title": oracle.Str("t"), "prio": {}, "owner": oracle.Link(objP1)},
-			Lists: map[string][]oracle.Value{}},
-		oracle.ObjectName("Task", oracle.Int(2)): {Class: "Task", Fields: map[string]oracle.Value{"title": oracle.Str(""), "prio": {}, "owner": {}},
-			Lists: map[string][]oracle.Value{"tags": {oracle.Str("x")}}},
+	assert.Equal(t, map[string]history.PlainObject{
+		objTask: {Class: "Task", Fields: map[string]history.Value{"title": history.Str("t"), "prio": {}, "owner": history.Link(objP1)},
+			Lists: map[string][]history.Value{}},
+		history.ObjectName("Task", history.Int(2)): {Class: "Task", Fields: map[string]history.Value{"title": history.Str(""), "prio": {}, "owner": {}},
+			Lists: map[string][]history.Value{"tags": {history.Str("x")}}},
 	}, got.Objects)
 }
 
@@ -95,18 +95,18 @@ func TestEffects_OnePerObjectInstructionInOrder(t *testing.T) {
 		changeset.Instruction{Op: changeset.Clear, Class: "Task", PK: task1, Field: "tags"},
 		changeset.Instruction{Op: changeset.EraseObject, Class: "Person", PK: p1},
 	)}
-	assert.Equal(t, []oracle.FieldValue{
-		{Object: objTask, Op: oracle.EffectCreate},
+	assert.Equal(t, []history.FieldValue{
+		{Object: objTask, Op: history.EffectCreate},
 		{Object: objTask, Field: "title", Value: `"d"`, Default: true},
 		{Object: objTask, Field: "owner", Value: objP1, Link: objP1},
 		{Object: objTask, Field: "prio", Value: "null"},
-		{Object: objTask, Field: "prio", Value: "-2", Op: oracle.EffectAdd},
-		{Object: objTask, Field: "tags", Value: `"x"`, Op: oracle.EffectInsert},
-		{Object: objTask, Field: "tags", Value: `"y"`, Op: oracle.EffectSetElement},
-		{Object: objTask, Field: "tags", Op: oracle.EffectMove},
-		{Object: objTask, Field: "tags", Op: oracle.EffectEraseElement},
-		{Object: objTask, Field: "tags", Op: oracle.EffectClear},
-		{Object: objP1, Op: oracle.EffectErase},
+		{Object: objTask, Field: "prio", Value: "-2", Op: history.EffectAdd},
+		{Object: objTask, Field: "tags", Value: `"x"`, Op: history.EffectInsert},
+		{Object: objTask, Field: "tags", Value: `"y"`, Op: history.EffectSetElement},
+		{Object: objTask, Field: "tags", Op: history.EffectMove},
+		{Object: objTask, Field: "tags", Op: history.EffectEraseElement},
+		{Object: objTask, Field: "tags", Op: history.EffectClear},
+		{Object: objP1, Op: history.EffectErase},
 	}, observe.Effects(cs))
 }
 
@@ -118,11 +118,11 @@ func TestChangeset_KeepsEveryInstructionInItsOriginalForm(t *testing.T) {
 		taskProps[0], taskProps[4],
 		{Op: changeset.ArrayInsert, Class: "Task", PK: task1, Field: "tags", Index: 1, PriorSize: 2, Value: strVal("x")},
 	}}
-	id := oracle.ChangesetID{File: 4, Version: 3}
-	link := oracle.PlainProp{Kind: "link", Target: "Person"}
-	assert.Equal(t, oracle.PlainChangeset{ID: id, Timestamp: 99, Instructions: []oracle.PlainInstruction{
-		{Op: oracle.OpAddTable, Class: "Task", PK: "int"},
-		{Op: oracle.OpAddColumn, Class: "Task", Field: "owner", Prop: &link},
-		{Op: oracle.OpArrayInsert, Class: "Task", Object: objTask, Field: "tags", Index: 1, PriorSize: 2, Value: oracle.Str("x")},
+	id := history.ChangesetID{File: 4, Version: 3}
+	link := history.PlainProp{Kind: "link", Target: "Person"}
+	assert.Equal(t, history.PlainChangeset{ID: id, Timestamp: 99, Instructions: []history.PlainInstruction{
+		{Op: history.OpAddTable, Class: "Task", PK: "int"},
+		{Op: history.OpAddColumn, Class: "Task", Field: "owner", Prop: &link},
+		{Op: history.OpArrayInsert, Class: "Task", Object: objTask, Field: "tags", Index: 1, PriorSize: 2, Value: history.Str("x")},
 	}}, observe.Changeset(id, cs))
 }

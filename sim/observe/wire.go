@@ -1,7 +1,7 @@
 // Package observe records what the clients of a world observed, in the
 // oracle's terms. Wire reads the protocol messages crossing the simulated
 // network, as a packet capture would, and turns them into the uploads,
-// downloads, file idents and compensating writes of an oracle.History: it
+// downloads, file idents and compensating writes of an history.History: it
 // judges the server the way a Jepsen test judges a real system, from the
 // outside, without reaching into engine state. plain.go converts the
 // engine's states and changesets into the oracle's plain model, for what
@@ -16,7 +16,7 @@ import (
 	"strings"
 
 	"github.com/syncsim/syncsim/engine/protocol"
-	"github.com/syncsim/syncsim/oracle"
+	"github.com/syncsim/syncsim/history"
 	"github.com/syncsim/syncsim/sim/clock"
 )
 
@@ -25,7 +25,7 @@ import (
 type Wire struct {
 	clk      *clock.Clock
 	server   string
-	h        *oracle.History
+	h        *history.History
 	sessions map[sessionKey]*session
 	// pending uploads, per replica file, waiting for an acknowledgement.
 	pending map[fileKey][]int
@@ -64,7 +64,7 @@ type inflightKey struct {
 
 type inflight struct {
 	s *session
-	u oracle.Upload
+	u history.Upload
 }
 
 // ResetAsked is an ERROR asking a client for a client reset, as it reaches
@@ -72,7 +72,7 @@ type inflight struct {
 type ResetAsked struct {
 	Client, Realm string
 	File          uint64 // the session's client file
-	Code          oracle.Code
+	Code          history.Code
 	NoRecovery    bool // the action is "client reset without recovery"
 	At            int64
 }
@@ -95,14 +95,14 @@ type session struct {
 	file, salt    uint64
 	identSeq      uint64
 	identAt       int64 // when CLIENT_IDENT was sent; 0 before
-	from          oracle.Cursor
+	from          history.Cursor
 	fromSalt      uint64
 	epoch         uint64 // salt of the first DOWNLOAD; 0 before it
 	uploads       []int  // uploads sent in this session, for a reset error
 }
 
 // NewWire returns a tap recording into h.
-func NewWire(clk *clock.Clock, server string, h *oracle.History) *Wire {
+func NewWire(clk *clock.Clock, server string, h *history.History) *Wire {
 	return &Wire{clk: clk, server: server, h: h, sessions: map[sessionKey]*session{}, pending: map[fileKey][]int{},
 		inflight: map[inflightKey]inflight{}, sends: map[uint64][]serverSend{}}
 }
@@ -145,7 +145,7 @@ func (w *Wire) Sent(conn uint64, from, to string, msg []byte) {
 	case *protocol.ClientIdent:
 		if s := w.sessions[sessionKey{conn, m.SessionIdent}]; s != nil {
 			s.file, s.salt, s.identAt, s.identSeq = m.ClientFileIdent, m.ClientFileSalt, now, w.tick
-			s.from = oracle.Cursor{ServerVersion: m.DownloadCursor.ServerVersion, ClientVersion: m.DownloadCursor.LastIntegratedClientVersion}
+			s.from = history.Cursor{ServerVersion: m.DownloadCursor.ServerVersion, ClientVersion: m.DownloadCursor.LastIntegratedClientVersion}
 			s.fromSalt = m.ServerVersionSalt
 		}
 	case *protocol.Upload:
@@ -153,11 +153,11 @@ func (w *Wire) Sent(conn uint64, from, to string, msg []byte) {
 		if s == nil || s.file == 0 || len(m.Changesets) == 0 {
 			return
 		}
-		u := oracle.Upload{Client: s.client, Realm: s.realm, File: s.file, FileSalt: s.salt, Epoch: s.epoch,
-			Call: now, Return: oracle.Infinite, Outcome: oracle.OutcomeUnknown}
+		u := history.Upload{Client: s.client, Realm: s.realm, File: s.file, FileSalt: s.salt, Epoch: s.epoch,
+			Call: now, Return: history.Infinite, Outcome: history.OutcomeUnknown}
 		for i := range m.Changesets {
 			c := &m.Changesets[i]
-			u.IDs = append(u.IDs, oracle.ChangesetID{File: s.file, Version: c.Version})
+			u.IDs = append(u.IDs, history.ChangesetID{File: s.file, Version: c.Version})
 			if b := c.LastIntegratedServerVersion; b > 0 && (u.Base == 0 || b < u.Base) {
 				u.Base = b
 			}
@@ -198,9 +198,9 @@ func (w *Wire) serverSent(conn uint64, msg []byte) {
 	if s == nil || s.newFileCall == 0 {
 		return
 	}
-	w.h.NewFiles = append(w.h.NewFiles, oracle.NewFile{Client: s.client, Realm: s.realm,
+	w.h.NewFiles = append(w.h.NewFiles, history.NewFile{Client: s.client, Realm: s.realm,
 		File: si.ClientFileIdent, Salt: si.Salt, Call: s.newFileCall, Return: int64(w.clk.Now()),
-		Seq: oracle.Seq{CallSeq: s.newFileSeq, ReturnSeq: w.tick}})
+		Seq: history.Seq{CallSeq: s.newFileSeq, ReturnSeq: w.tick}})
 	s.newFileCall = 0
 }
 
@@ -240,15 +240,15 @@ func (w *Wire) Delivered(conn uint64, from, to string, msg []byte, sent clock.Ti
 		if first {
 			s.epoch = m.ServerVersionSalt
 		}
-		d := oracle.Download{First: first, Client: s.client, Realm: s.realm, File: s.file, FileSalt: s.salt,
-			From: s.from, FromSalt: s.fromSalt, Call: at, Return: at, Received: int64(w.clk.Now()), Outcome: oracle.OutcomeOK,
-			Seq:  oracle.Seq{CallSeq: seq, ReturnSeq: seq},
-			To:   oracle.Cursor{ServerVersion: m.DownloadCursor.ServerVersion, ClientVersion: m.DownloadCursor.LastIntegratedClientVersion},
+		d := history.Download{First: first, Client: s.client, Realm: s.realm, File: s.file, FileSalt: s.salt,
+			From: s.from, FromSalt: s.fromSalt, Call: at, Return: at, Received: int64(w.clk.Now()), Outcome: history.OutcomeOK,
+			Seq:  history.Seq{CallSeq: seq, ReturnSeq: seq},
+			To:   history.Cursor{ServerVersion: m.DownloadCursor.ServerVersion, ClientVersion: m.DownloadCursor.LastIntegratedClientVersion},
 			Salt: m.ServerVersionSalt, Latest: m.LatestServerVersion, Acked: m.UploadCursor.ClientVersion}
 		for i := range m.Changesets {
 			c := &m.Changesets[i]
-			d.Entries = append(d.Entries, oracle.Entry{ServerVersion: c.ServerVersion,
-				ID: oracle.ChangesetID{File: c.Changeset.OriginFileIdent, Version: c.Changeset.Version}})
+			d.Entries = append(d.Entries, history.Entry{ServerVersion: c.ServerVersion,
+				ID: history.ChangesetID{File: c.Changeset.OriginFileIdent, Version: c.Changeset.Version}})
 		}
 		w.h.Downloads = append(w.h.Downloads, d)
 		s.from, s.fromSalt = d.To, m.ServerVersionSalt
@@ -261,16 +261,16 @@ func (w *Wire) Delivered(conn uint64, from, to string, msg []byte, sent clock.Ti
 		if !m.Action.Reset() {
 			return
 		}
-		code := oracle.Code(m.Code.String())
+		code := history.Code(m.Code.String())
 		if w.onReset != nil {
 			w.onReset(ResetAsked{Client: s.client, Realm: s.realm, File: s.file, Code: code,
 				NoRecovery: m.Action == protocol.ActionClientResetNoRecovery, At: int64(w.clk.Now())})
 		}
 		if s.epoch == 0 && s.identAt != 0 {
 			// The answer to CLIENT_IDENT: a download that came back as a reset.
-			w.h.Downloads = append(w.h.Downloads, oracle.Download{First: true, Client: s.client, Realm: s.realm, File: s.file,
+			w.h.Downloads = append(w.h.Downloads, history.Download{First: true, Client: s.client, Realm: s.realm, File: s.file,
 				FileSalt: s.salt, From: s.from, FromSalt: s.fromSalt, Call: s.identAt, Return: at,
-				Outcome: oracle.OutcomeReset, Code: code, Seq: oracle.Seq{CallSeq: s.identSeq, ReturnSeq: seq}})
+				Outcome: history.OutcomeReset, Code: code, Seq: history.Seq{CallSeq: s.identSeq, ReturnSeq: seq}})
 		}
 		// The error answers the uploads the server had when it sent it; one
 		// sent after reached a session the server had ended, and no reply
@@ -278,8 +278,8 @@ func (w *Wire) Delivered(conn uint64, from, to string, msg []byte, sent clock.Ti
 		// resend completes it).
 		k := fileKey{s.client, s.realm, s.file}
 		for _, i := range s.uploads {
-			if u := &w.h.Uploads[i]; u.Return == oracle.Infinite && u.Call <= at {
-				u.Return, u.Outcome, u.Code, u.ReturnSeq = at, oracle.OutcomeReset, code, seq
+			if u := &w.h.Uploads[i]; u.Return == history.Infinite && u.Call <= at {
+				u.Return, u.Outcome, u.Code, u.ReturnSeq = at, history.OutcomeReset, code, seq
 				w.pending[k] = slices.DeleteFunc(w.pending[k], func(j int) bool { return j == i })
 			}
 		}
@@ -341,7 +341,7 @@ func (w *Wire) acknowledge(k fileKey, acked uint64, at int64, seq uint64) {
 			// An upload of versions integrated earlier may meet an
 			// acknowledgement sent before it: it changed nothing, any
 			// point in its interval will do.
-			u.Return, u.Outcome, u.Acked, u.ReturnSeq = max(at, u.Call), oracle.OutcomeOK, acked, seq
+			u.Return, u.Outcome, u.Acked, u.ReturnSeq = max(at, u.Call), history.OutcomeOK, acked, seq
 			if at < u.Call {
 				u.ReturnSeq = 0 // the end of the instant it arrived at
 			}
@@ -366,8 +366,8 @@ func (w *Wire) reverted(s *session, msg string) {
 	}
 	for _, line := range lines[1:] {
 		if object, ok := parseObject(line); ok {
-			w.h.Reverts = append(w.h.Reverts, oracle.Revert{Client: s.client, Realm: s.realm,
-				Changeset: oracle.ChangesetID{File: s.file, Version: version}, Object: object, At: int64(w.clk.Now())})
+			w.h.Reverts = append(w.h.Reverts, history.Revert{Client: s.client, Realm: s.realm,
+				Changeset: history.ChangesetID{File: s.file, Version: version}, Object: object, At: int64(w.clk.Now())})
 		}
 	}
 }
@@ -381,10 +381,10 @@ func parseObject(s string) (string, bool) {
 		return "", false
 	}
 	if str, err := strconv.Unquote(key); err == nil {
-		return oracle.ObjectName(class, oracle.Str(str)), true
+		return history.ObjectName(class, history.Str(str)), true
 	}
 	if i, err := strconv.ParseInt(key, 10, 64); err == nil {
-		return oracle.ObjectName(class, oracle.Int(i)), true
+		return history.ObjectName(class, history.Int(i)), true
 	}
 	return "", false
 }

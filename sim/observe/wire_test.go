@@ -11,7 +11,7 @@ import (
 
 	"github.com/syncsim/syncsim/engine/changeset"
 	"github.com/syncsim/syncsim/engine/protocol"
-	"github.com/syncsim/syncsim/oracle"
+	"github.com/syncsim/syncsim/history"
 	"github.com/syncsim/syncsim/sim/clock"
 	"github.com/syncsim/syncsim/sim/observe"
 )
@@ -20,13 +20,13 @@ import (
 // client "c" and the server "s" on connection 1, session 1.
 type tapped struct {
 	clk  *clock.Clock
-	h    *oracle.History
+	h    *history.History
 	wire *observe.Wire
 }
 
 func newTapped() *tapped {
 	clk := clock.New()
-	h := &oracle.History{}
+	h := &history.History{}
 	return &tapped{clk: clk, h: h, wire: observe.NewWire(clk, "s", h)}
 }
 
@@ -91,12 +91,12 @@ func TestWire_ResetErrorAnswersOnlyTheUploadsSentBeforeIt(t *testing.T) {
 
 	require.Len(t, tp.h.Uploads, 2)
 	first, second := tp.h.Uploads[0], tp.h.Uploads[1]
-	assert.Equal(t, oracle.OutcomeReset, first.Outcome)
-	assert.Equal(t, oracle.Code("role change"), first.Code)
+	assert.Equal(t, history.OutcomeReset, first.Outcome)
+	assert.Equal(t, history.Code("role change"), first.Code)
 	assert.Equal(t, ms(15), first.Call, "its arrival at the server")
 	assert.Equal(t, ms(20), first.Return, "the server's send time")
-	assert.Equal(t, oracle.OutcomeUnknown, second.Outcome)
-	assert.Equal(t, oracle.Infinite, second.Return)
+	assert.Equal(t, history.OutcomeUnknown, second.Outcome)
+	assert.Equal(t, history.Infinite, second.Return)
 	require.NoError(t, tp.h.Validate())
 	assert.Equal(t, []observe.ResetAsked{{Client: "c", Realm: "/r", File: 7, Code: "role change", NoRecovery: true, At: ms(40)}}, asked)
 }
@@ -110,8 +110,8 @@ func TestWire_ServerIdentIsAFileWhenSentEvenIfItNeverArrives(t *testing.T) {
 	tp.clientSends(&protocol.Bind{SessionIdent: 1, Path: "/r", NeedClientFileIdent: true})
 	tp.at(8)
 	tp.serverSends(&protocol.ServerIdent{SessionIdent: 1, ClientFileIdent: 3, Salt: 33})
-	assert.Equal(t, []oracle.NewFile{{Client: "c", Realm: "/r", File: 3, Salt: 33, Call: ms(5), Return: ms(8),
-		Seq: oracle.Seq{CallSeq: 1, ReturnSeq: 2}}}, tp.h.NewFiles)
+	assert.Equal(t, []history.NewFile{{Client: "c", Realm: "/r", File: 3, Salt: 33, Call: ms(5), Return: ms(8),
+		Seq: history.Seq{CallSeq: 1, ReturnSeq: 2}}}, tp.h.NewFiles)
 	tp.serverSends(&protocol.ServerIdent{SessionIdent: 1, ClientFileIdent: 3, Salt: 33})
 	assert.Len(t, tp.h.NewFiles, 1, "one ident per BIND that asked for one")
 }
@@ -129,10 +129,10 @@ func TestWire_CompensatingWriteIsARevertPerObject(t *testing.T) {
 	tp.serverSends(report) // recorded as sent: the report itself may be lost
 	tp.at(55)
 	tp.delivered(report, 50)
-	id := oracle.ChangesetID{File: 7, Version: 4}
-	assert.Equal(t, []oracle.Revert{
-		{Client: "c", Realm: "/r", Changeset: id, Object: oracle.ObjectName("Person", oracle.Str("p1")), At: ms(50)},
-		{Client: "c", Realm: "/r", Changeset: id, Object: oracle.ObjectName("Task", oracle.Int(12)), At: ms(50)},
+	id := history.ChangesetID{File: 7, Version: 4}
+	assert.Equal(t, []history.Revert{
+		{Client: "c", Realm: "/r", Changeset: id, Object: history.ObjectName("Person", history.Str("p1")), At: ms(50)},
+		{Client: "c", Realm: "/r", Changeset: id, Object: history.ObjectName("Task", history.Int(12)), At: ms(50)},
 	}, tp.h.Reverts)
 	tp.uploads(upload(5), 55)
 	assert.Len(t, tp.h.Uploads, 1, "a revert leaves the session syncing")
@@ -140,7 +140,7 @@ func TestWire_CompensatingWriteIsARevertPerObject(t *testing.T) {
 
 // TestWire_RevertNamesAnyObjectAsTheOracleDoes: whatever the primary key,
 // the object a revert message names (as the server spells it) is recorded
-// as oracle.ObjectName names it.
+// as history.ObjectName names it.
 func TestWire_RevertNamesAnyObjectAsTheOracleDoes(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		class := rapid.StringMatching(`[A-Z][a-z]{0,6}`).Draw(t, "class")
@@ -180,10 +180,10 @@ func TestWire_AnUploadIsRecordedWhenItReachesTheServer(t *testing.T) {
 	require.Len(t, tp.h.Uploads, 2, "the server integrates a copy as it would the original")
 	u := tp.h.Uploads[0]
 	assert.Equal(t, ms(25), u.Call)
-	assert.Equal(t, []oracle.ChangesetID{{File: 7, Version: 1}, {File: 7, Version: 2}}, u.IDs)
+	assert.Equal(t, []history.ChangesetID{{File: 7, Version: 1}, {File: 7, Version: 2}}, u.IDs)
 	tp.at(30)
 	tp.delivered(&protocol.Download{SessionIdent: 1, ServerVersionSalt: 9, UploadCursor: protocol.UploadCursor{ClientVersion: 2}}, 28)
-	assert.Equal(t, oracle.OutcomeOK, tp.h.Uploads[0].Outcome)
+	assert.Equal(t, history.OutcomeOK, tp.h.Uploads[0].Outcome)
 	assert.Equal(t, ms(28), tp.h.Uploads[0].Return)
 }
 

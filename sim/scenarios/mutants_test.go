@@ -13,11 +13,14 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/syncsim/syncsim/oracle"
+
+	"github.com/syncsim/syncsim/history"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/syncsim/syncsim/engine/mutant"
-	"github.com/syncsim/syncsim/oracle"
 	"github.com/syncsim/syncsim/sim"
 	"github.com/syncsim/syncsim/sim/scenarios"
 )
@@ -63,7 +66,7 @@ var (
 // mutantRun is the outcome of one run.
 type mutantRun struct {
 	failures []error
-	history  *oracle.History
+	history  *history.History
 }
 
 // run runs seed in the world with the named mutants switched on.
@@ -78,7 +81,7 @@ func (mw mutantWorld) runLogged(t testing.TB, seed uint64, log slog.Handler, mut
 	w, err := sim.New(cfg, nil)
 	require.NoError(t, err)
 	s := mw.sync()
-	s.History = &oracle.History{}
+	s.History = &history.History{}
 	require.NoError(t, s.Install(w))
 	res := w.Run()
 	out := mutantRun{failures: w.Failures(), history: s.History}

@@ -3,16 +3,19 @@ package scenarios_test
 import (
 	"testing"
 
+	"github.com/syncsim/syncsim/oracle"
+
+	"github.com/syncsim/syncsim/history"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/syncsim/syncsim/oracle"
 	"github.com/syncsim/syncsim/sim"
 	"github.com/syncsim/syncsim/sim/scenarios"
 )
 
-func recordSync(t *testing.T, seed uint64) *oracle.History {
-	h := &oracle.History{}
+func recordSync(t *testing.T, seed uint64) *history.History {
+	h := &history.History{}
 	cfg := scenarios.SyncConfig(seed)
 	w, err := sim.New(cfg, nil)
 	require.NoError(t, err)
@@ -31,9 +34,9 @@ func TestObservedHistory_IsWhatTheWireShowed(t *testing.T) {
 	var acked, unknown, entries int
 	for _, u := range h.Uploads {
 		switch u.Outcome {
-		case oracle.OutcomeOK:
+		case history.OutcomeOK:
 			acked++
-		case oracle.OutcomeUnknown:
+		case history.OutcomeUnknown:
 			unknown++
 		}
 	}
@@ -56,8 +59,8 @@ func TestObservedHistory_IsWhatTheWireShowed(t *testing.T) {
 // download (a lost write) or deliver one twice (integrated twice) and the
 // sync-log oracle convicts.
 func TestObservedHistory_TamperedIsConvicted(t *testing.T) {
-	tamper := map[string]func(h *oracle.History){
-		"a changeset missing from a download": func(h *oracle.History) {
+	tamper := map[string]func(h *history.History){
+		"a changeset missing from a download": func(h *history.History) {
 			for i := range h.Downloads {
 				if d := &h.Downloads[i]; len(d.Entries) > 1 {
 					d.Entries = d.Entries[1:]
@@ -65,7 +68,7 @@ func TestObservedHistory_TamperedIsConvicted(t *testing.T) {
 				}
 			}
 		},
-		"a changeset downloaded twice": func(h *oracle.History) {
+		"a changeset downloaded twice": func(h *history.History) {
 			for i := range h.Downloads {
 				if d := &h.Downloads[i]; len(d.Entries) > 1 {
 					d.Entries[1] = d.Entries[0]

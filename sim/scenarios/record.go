@@ -13,7 +13,7 @@ import (
 	"github.com/syncsim/syncsim/engine/replica"
 	"github.com/syncsim/syncsim/engine/schema"
 	"github.com/syncsim/syncsim/engine/store"
-	"github.com/syncsim/syncsim/oracle"
+	"github.com/syncsim/syncsim/history"
 	"github.com/syncsim/syncsim/sim/observe"
 )
 
@@ -32,7 +32,7 @@ type clientLog struct {
 	unnamed []int
 	// carried: for each local version of the replica's current file, the
 	// writes its changeset carries (its own, or a recovery's).
-	carried map[uint64][]oracle.WriteID
+	carried map[uint64][]history.WriteID
 	// asked is the reset the server last asked for; resetting the
 	// automatic reset whose Before has run and whose After has not.
 	asked     *resetAsk
@@ -45,9 +45,9 @@ type clientLog struct {
 // pending-reset record then.
 type resetAsk struct {
 	at         int64
-	code       oracle.Code
+	code       history.Code
 	noRecovery bool
-	pending    oracle.ResetMode
+	pending    history.ResetMode
 }
 
 // resetBegun is what a reset's Before callback saw.
@@ -55,9 +55,9 @@ type resetBegun struct {
 	ask      resetAsk
 	call     int64
 	old      uint64
-	before   oracle.PlainState
-	fresh    *oracle.PlainState
-	unsynced []oracle.PlainChangeset
+	before   history.PlainState
+	fresh    *history.PlainState
+	unsynced []history.PlainChangeset
 }
 
 func (run *syncRun) now() int64 { return int64(run.w.Clock.Now()) }
@@ -75,7 +75,7 @@ func (run *syncRun) client(name string) *syncClient {
 // the world), recorded in the trace and in the history.
 func (run *syncRun) at(at time.Duration, node, kind, realm string, fn func(), attrs ...slog.Attr) {
 	run.w.At(at, node, kind, func() {
-		f := oracle.Fault{Kind: strings.TrimPrefix(kind, "fault."), Target: node, Realm: realm, At: run.now()}
+		f := history.Fault{Kind: strings.TrimPrefix(kind, "fault."), Target: node, Realm: realm, At: run.now()}
 		if f.Target == "" {
 			f.Target = "all"
 		}
@@ -107,14 +107,14 @@ func (c *syncClient) write() {
 		return // nothing changed: nothing committed
 	}
 	h := c.run.h
-	id := oracle.WriteID(len(h.Writes) + 1)
-	h.Writes = append(h.Writes, oracle.Write{Client: c.node.Name, Realm: c.run.cfg.Path, ID: id,
-		Changeset: oracle.ChangesetID{File: cs.OriginFileIdent, Version: cs.Version}, Timestamp: cs.OriginTimestamp,
+	id := history.WriteID(len(h.Writes) + 1)
+	h.Writes = append(h.Writes, history.Write{Client: c.node.Name, Realm: c.run.cfg.Path, ID: id,
+		Changeset: history.ChangesetID{File: cs.OriginFileIdent, Version: cs.Version}, Timestamp: cs.OriginTimestamp,
 		Call: call, Return: c.run.now(), Fields: observe.Effects(cs)})
 	if cs.OriginFileIdent == 0 {
 		c.log.unnamed = append(c.log.unnamed, len(h.Writes)-1)
 	}
-	c.log.carried[cs.Version] = []oracle.WriteID{id}
+	c.log.carried[cs.Version] = []history.WriteID{id}
 }
 
 // nameWrites gives the writes committed before the replica had a client
@@ -154,7 +154,7 @@ func (c *syncClient) read() {
 		value = observe.Value(v).String()
 	}
 	now := c.run.now()
-	c.run.h.Reads = append(c.run.h.Reads, oracle.Read{Client: c.node.Name, Realm: c.run.cfg.Path,
+	c.run.h.Reads = append(c.run.h.Reads, history.Read{Client: c.node.Name, Realm: c.run.cfg.Path,
 		Object: observe.ObjectName(class, pk), Field: field, Value: value, Call: now, Return: now})
 }
 
@@ -169,9 +169,9 @@ func (run *syncRun) resetAsked(a observe.ResetAsked) {
 	c.nameWrites()
 	ask := &resetAsk{at: a.At, code: a.Code, noRecovery: a.NoRecovery}
 	if p, ok := c.realm.Replica().PendingReset(); ok {
-		ask.pending = oracle.ModeRecover
+		ask.pending = history.ModeRecover
 		if p.Mode == replica.ResetDiscard {
-			ask.pending = oracle.ModeDiscard
+			ask.pending = history.ModeDiscard
 		}
 	}
 	c.log.asked = ask
@@ -196,23 +196,23 @@ func (a *resetAsk) learn(err *client.SyncError) {
 	}
 }
 
-func code(err *client.SyncError) oracle.Code {
+func code(err *client.SyncError) history.Code {
 	if err == nil {
 		return ""
 	}
-	return oracle.Code(err.Code.String())
+	return history.Code(err.Code.String())
 }
 
-func resetMode(m client.ClientResetMode) oracle.ResetMode {
+func resetMode(m client.ClientResetMode) history.ResetMode {
 	switch m {
 	case client.Manual:
-		return oracle.ModeManual
+		return history.ModeManual
 	case client.DiscardUnsyncedChanges:
-		return oracle.ModeDiscard
+		return history.ModeDiscard
 	case client.RecoverOrDiscard:
-		return oracle.ModeRecoverOrDiscard
+		return history.ModeRecoverOrDiscard
 	}
-	return oracle.ModeRecover
+	return history.ModeRecover
 }
 
 // resetBegins is an automatic reset's Before: the fresh copy is
@@ -229,7 +229,7 @@ func (c *syncClient) resetBegins(before *store.State) {
 	held := c.heldByFresh(old)
 	for _, cs := range rep.Unsynced() {
 		if !held[cs.Version] {
-			b.unsynced = append(b.unsynced, observe.Changeset(oracle.ChangesetID{File: old, Version: cs.Version}, cs))
+			b.unsynced = append(b.unsynced, observe.Changeset(history.ChangesetID{File: old, Version: cs.Version}, cs))
 		}
 	}
 	c.log.resetting = b
@@ -274,20 +274,20 @@ func (c *syncClient) resetEnds(after *store.State, recovered bool) {
 	}
 	ident, _ := rep.Ident()
 	b.ask.learn(lr.Error)
-	r := c.reset(b, oracle.ResetDiscarded, c.run.now())
+	r := c.reset(b, history.ResetDiscarded, c.run.now())
 	r.NewFile = ident
-	carried := map[uint64][]oracle.WriteID{}
+	carried := map[uint64][]history.WriteID{}
 	if recovered {
-		r.Outcome = oracle.ResetRecovered
+		r.Outcome = history.ResetRecovered
 		if cs := lr.Recovered; cs != nil {
-			r.RecoveredAs, r.RecoveryTimestamp = oracle.ChangesetID{File: ident, Version: cs.Version}, cs.OriginTimestamp
+			r.RecoveredAs, r.RecoveryTimestamp = history.ChangesetID{File: ident, Version: cs.Version}, cs.OriginTimestamp
 			for _, u := range b.unsynced {
 				carried[cs.Version] = append(carried[cs.Version], c.log.carried[u.ID.Version]...)
 			}
 		}
 	} else {
 		for _, cs := range lr.Discarded {
-			r.Discarded = append(r.Discarded, oracle.ChangesetID{File: b.old, Version: cs.Version})
+			r.Discarded = append(r.Discarded, history.ChangesetID{File: b.old, Version: cs.Version})
 			r.DiscardedWrites = append(r.DiscardedWrites, c.log.carried[cs.Version]...)
 		}
 		c.checkDiscard(b.unsynced, r.Discarded)
@@ -295,7 +295,7 @@ func (c *syncClient) resetEnds(after *store.State, recovered bool) {
 	c.log.carried = carried
 	c.recordReset(b, r, after, nil)
 	// The replica now holds what the fresh copy downloaded.
-	c.seen = map[oracle.ChangesetID]bool{}
+	c.seen = map[history.ChangesetID]bool{}
 	for _, d := range c.run.h.Downloads {
 		if d.Client == c.node.Name && d.File == ident {
 			for _, e := range d.Entries {
@@ -307,30 +307,30 @@ func (c *syncClient) resetEnds(after *store.State, recovered bool) {
 }
 
 // reset is the Reset record of b, ended at ret with outcome.
-func (c *syncClient) reset(b *resetBegun, outcome oracle.ResetOutcome, ret int64) oracle.Reset {
-	return oracle.Reset{Client: c.node.Name, Realm: c.run.cfg.Path, Mode: resetMode(c.mode), Outcome: outcome,
+func (c *syncClient) reset(b *resetBegun, outcome history.ResetOutcome, ret int64) history.Reset {
+	return history.Reset{Client: c.node.Name, Realm: c.run.cfg.Path, Mode: resetMode(c.mode), Outcome: outcome,
 		Code: b.ask.code, Call: b.call, Return: ret, OldFile: b.old, Asked: min(b.ask.at, b.call)}
 }
 
 // recordReset records r and what the client-reset oracle needs of it: b,
 // the state after and a manual reset's backup copy.
-func (c *syncClient) recordReset(b *resetBegun, r oracle.Reset, after *store.State, backup *oracle.BackupCopy) {
+func (c *syncClient) recordReset(b *resetBegun, r history.Reset, after *store.State, backup *history.BackupCopy) {
 	c.run.h.Resets = append(c.run.h.Resets, r)
-	c.run.h.ResetChecks = append(c.run.h.ResetChecks, oracle.ResetCheck{Client: r.Client, Realm: r.Realm, Call: r.Call,
+	c.run.h.ResetChecks = append(c.run.h.ResetChecks, history.ResetCheck{Client: r.Client, Realm: r.Realm, Call: r.Call,
 		Mode: r.Mode, Code: r.Code, NoRecovery: b.ask.noRecovery, Pending: b.ask.pending, Outcome: r.Outcome,
 		Fresh: b.fresh, Unsynced: b.unsynced, Before: b.before, After: observe.State(after), Backup: backup})
 }
 
 // checkDiscard: a discard reports exactly the unsynced changesets it
 // deleted (those the fresh copy holds are not deleted).
-func (c *syncClient) checkDiscard(unsynced []oracle.PlainChangeset, discarded []oracle.ChangesetID) {
+func (c *syncClient) checkDiscard(unsynced []history.PlainChangeset, discarded []history.ChangesetID) {
 	for _, u := range unsynced {
 		if !slices.Contains(discarded, u.ID) {
 			c.run.w.Fail(fmt.Errorf("%w: %s: unsynced changeset %v was neither reported discarded nor on the server", ErrReset, c.node.Name, u.ID))
 		}
 	}
 	for _, id := range discarded {
-		if !slices.ContainsFunc(unsynced, func(u oracle.PlainChangeset) bool { return u.ID == id }) {
+		if !slices.ContainsFunc(unsynced, func(u history.PlainChangeset) bool { return u.ID == id }) {
 			c.run.w.Fail(fmt.Errorf("%w: %s: a discard reported changeset %v, which was not unsynced", ErrReset, c.node.Name, id))
 		}
 	}
@@ -349,14 +349,14 @@ func (c *syncClient) resetManual(m client.ManualReset) {
 		b.call = now
 	}
 	b.ask.learn(m.Err)
-	c.recordReset(b, c.reset(b, oracle.ResetManual, now), rep.State(), c.backupCopy(m))
+	c.recordReset(b, c.reset(b, history.ResetManual, now), rep.State(), c.backupCopy(m))
 }
 
 // backupCopy reads a manual reset's backup copy back, and checks that it
 // holds every changeset the replica has unsynced; nil if there is no copy
 // or it does not open (a failure, which the client-reset oracle reports
 // too).
-func (c *syncClient) backupCopy(m client.ManualReset) *oracle.BackupCopy {
+func (c *syncClient) backupCopy(m client.ManualReset) *history.BackupCopy {
 	if m.BackupPath == "" {
 		c.run.w.Fail(fmt.Errorf("%w: %s: the manual handler got no backup copy: %v", ErrReset, c.node.Name, m.Reason))
 		return nil
@@ -368,9 +368,9 @@ func (c *syncClient) backupCopy(m client.ManualReset) *oracle.BackupCopy {
 	}
 	defer b.Close()
 	ident, _ := b.Ident()
-	bc := &oracle.BackupCopy{State: observe.State(b.State())}
+	bc := &history.BackupCopy{State: observe.State(b.State())}
 	for _, cs := range b.Unsynced() {
-		bc.Unsynced = append(bc.Unsynced, oracle.ChangesetID{File: ident, Version: cs.Version})
+		bc.Unsynced = append(bc.Unsynced, history.ChangesetID{File: ident, Version: cs.Version})
 	}
 	if got, want := versionsOf(b.Unsynced()), versionsOf(c.realm.Replica().Unsynced()); !slices.Equal(got, want) {
 		c.run.w.Fail(fmt.Errorf("%w: %s: the backup copy holds unsynced changesets %v, the replica %v", ErrReset, c.node.Name, got, want))
@@ -393,7 +393,7 @@ func (c *syncClient) unsyncedNow(ask resetAsk) *resetBegun {
 	ident, _ := rep.Ident()
 	b := &resetBegun{ask: ask, old: ident, before: observe.State(rep.State())}
 	for _, cs := range rep.Unsynced() {
-		b.unsynced = append(b.unsynced, observe.Changeset(oracle.ChangesetID{File: ident, Version: cs.Version}, cs))
+		b.unsynced = append(b.unsynced, observe.Changeset(history.ChangesetID{File: ident, Version: cs.Version}, cs))
 	}
 	return b
 }
@@ -415,5 +415,5 @@ func (c *syncClient) resetFailed() {
 		b = c.unsyncedNow(c.takeAsk())
 		b.call = b.ask.at
 	}
-	c.recordReset(b, c.reset(b, oracle.ResetFailed, now), rep.State(), nil)
+	c.recordReset(b, c.reset(b, history.ResetFailed, now), rep.State(), nil)
 }

@@ -3,17 +3,20 @@ package scenarios_test
 import (
 	"testing"
 
+	"github.com/syncsim/syncsim/oracle"
+
+	"github.com/syncsim/syncsim/history"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/syncsim/syncsim/oracle"
 	"github.com/syncsim/syncsim/sim"
 	"github.com/syncsim/syncsim/sim/scenarios"
 )
 
 // recorded runs seed of the sync (or, with lifecycle, the resets)
 // scenario and returns the history it recorded.
-func recorded(t *testing.T, seed uint64, lifecycle bool) *oracle.History {
+func recorded(t *testing.T, seed uint64, lifecycle bool) *history.History {
 	t.Helper()
 	cfg, s := scenarios.SyncConfig(seed), scenarios.DefaultSync()
 	if lifecycle {
@@ -21,7 +24,7 @@ func recorded(t *testing.T, seed uint64, lifecycle bool) *oracle.History {
 	}
 	w, err := sim.New(cfg, nil)
 	require.NoError(t, err)
-	s.History = &oracle.History{}
+	s.History = &history.History{}
 	require.NoError(t, s.Install(w))
 	w.Run()
 	require.NotNil(t, s.History.Convergence, "seed %d did not converge: %v", seed, w.Failures())
@@ -36,11 +39,11 @@ func recorded(t *testing.T, seed uint64, lifecycle bool) *oracle.History {
 // final state are recorded too.
 func TestRecordedWrites_AreTheChangesetsTheirClientsUploaded(t *testing.T) {
 	h := recorded(t, 3, false)
-	acked := map[string]map[oracle.ChangesetID]bool{}
+	acked := map[string]map[history.ChangesetID]bool{}
 	for _, u := range h.Uploads {
-		if u.Outcome == oracle.OutcomeOK {
+		if u.Outcome == history.OutcomeOK {
 			if acked[u.Client] == nil {
-				acked[u.Client] = map[oracle.ChangesetID]bool{}
+				acked[u.Client] = map[history.ChangesetID]bool{}
 			}
 			for _, id := range u.IDs {
 				acked[u.Client][id] = true
@@ -48,7 +51,7 @@ func TestRecordedWrites_AreTheChangesetsTheirClientsUploaded(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, h.Writes)
-	ids := map[oracle.WriteID]bool{}
+	ids := map[history.WriteID]bool{}
 	for _, w := range h.Writes {
 		assert.False(t, ids[w.ID], "write id %d twice", w.ID)
 		ids[w.ID] = true
@@ -67,8 +70,8 @@ func TestRecordedWrites_AreTheChangesetsTheirClientsUploaded(t *testing.T) {
 // automatic one its fresh copy and every manual one its backup copy, and
 // the client-reset oracle judges them all and passes.
 func TestRecordedResets_EveryResetWithWhatTheClientResetOracleNeeds(t *testing.T) {
-	var all oracle.History
-	outcomes := map[oracle.ResetOutcome]int{}
+	var all history.History
+	outcomes := map[history.ResetOutcome]int{}
 	for seed := uint64(0); seed < 3; seed++ {
 		h := recorded(t, seed, true)
 		require.Len(t, h.ResetChecks, len(h.Resets))
@@ -77,10 +80,10 @@ func TestRecordedResets_EveryResetWithWhatTheClientResetOracleNeeds(t *testing.T
 			assert.Equal(t, []any{r.Client, r.Call, r.Outcome}, []any{rc.Client, rc.Call, rc.Outcome})
 			outcomes[r.Outcome]++
 			switch r.Outcome {
-			case oracle.ResetRecovered, oracle.ResetDiscarded:
+			case history.ResetRecovered, history.ResetDiscarded:
 				assert.NotNil(t, rc.Fresh, "seed %d: %s's reset at %d", seed, r.Client, r.Call)
 				assert.NotZero(t, r.NewFile)
-			case oracle.ResetManual:
+			case history.ResetManual:
 				assert.NotNil(t, rc.Backup, "seed %d: %s's reset at %d", seed, r.Client, r.Call)
 			}
 		}
@@ -93,9 +96,9 @@ func TestRecordedResets_EveryResetWithWhatTheClientResetOracleNeeds(t *testing.T
 		all.Compactions = append(all.Compactions, h.Compactions...)
 		all.Reverts = append(all.Reverts, h.Reverts...)
 	}
-	assert.Positive(t, outcomes[oracle.ResetRecovered])
-	assert.Positive(t, outcomes[oracle.ResetDiscarded])
-	assert.Positive(t, outcomes[oracle.ResetManual])
+	assert.Positive(t, outcomes[history.ResetRecovered])
+	assert.Positive(t, outcomes[history.ResetDiscarded])
+	assert.Positive(t, outcomes[history.ResetManual])
 	assert.NotEmpty(t, all.Backups)
 	assert.NotEmpty(t, all.Restores)
 	assert.NotEmpty(t, all.Terminates)

@@ -10,7 +10,7 @@ import (
 	"github.com/syncsim/syncsim/engine/client"
 	"github.com/syncsim/syncsim/engine/server"
 	"github.com/syncsim/syncsim/engine/store"
-	"github.com/syncsim/syncsim/oracle"
+	"github.com/syncsim/syncsim/history"
 	"github.com/syncsim/syncsim/sim"
 )
 
@@ -80,23 +80,23 @@ func (run *syncRun) lifecycleFault(k int, at, end time.Duration, pick func() *sy
 // then.
 type backupOf struct {
 	salt uint64
-	ids  []oracle.ChangesetID
+	ids  []history.ChangesetID
 }
 
 // carried is the realm's epoch salt and the changesets its history holds
 // now, in server order: each entry's, except that an epoch an Enable began
 // starts with one server-made changeset rebuilding the state, which stands
 // for the changesets the history held before the Enable.
-func (run *syncRun) carried(s *server.Server) (uint64, []oracle.ChangesetID) {
+func (run *syncRun) carried(s *server.Server) (uint64, []history.ChangesetID) {
 	salt, origins, _ := s.History(run.cfg.Path)
 	boot, rebuilt := run.boots[salt]
-	var ids []oracle.ChangesetID
+	var ids []history.ChangesetID
 	for i, o := range origins {
 		if i == 0 && o.File == 0 && rebuilt {
 			ids = append(ids, boot...)
 			continue
 		}
-		ids = append(ids, oracle.ChangesetID{File: o.File, Version: o.Version})
+		ids = append(ids, history.ChangesetID{File: o.File, Version: o.Version})
 	}
 	return salt, ids
 }
@@ -112,7 +112,7 @@ func (run *syncRun) backup(s *server.Server) error {
 	salt, ids := run.carried(s)
 	run.backups = append(run.backups, n)
 	run.backupOf[n] = backupOf{salt: salt, ids: ids}
-	run.h.Backups = append(run.h.Backups, oracle.Backup{Realm: run.cfg.Path, ID: int(n), Seq: seq,
+	run.h.Backups = append(run.h.Backups, history.Backup{Realm: run.cfg.Path, ID: int(n), Seq: seq,
 		ServerVersion: uint64(len(origins)), At: run.now()})
 	return nil
 }
@@ -125,11 +125,11 @@ func (run *syncRun) backup(s *server.Server) error {
 func (run *syncRun) restore(s *server.Server, n uint64) error {
 	_, ids := run.carried(s)
 	b := run.backupOf[n]
-	kept := make(map[oracle.ChangesetID]bool, len(b.ids))
+	kept := make(map[history.ChangesetID]bool, len(b.ids))
 	for _, id := range b.ids {
 		kept[id] = true
 	}
-	r := oracle.Restore{Realm: run.cfg.Path, Backup: int(n), At: run.now(), Seq: run.wire.Tick()}
+	r := history.Restore{Realm: run.cfg.Path, Backup: int(n), At: run.now(), Seq: run.wire.Tick()}
 	for _, id := range ids {
 		if !kept[id] {
 			r.RolledBack = append(r.RolledBack, id)
@@ -159,7 +159,7 @@ func (run *syncRun) enable(s *server.Server) error {
 	}
 	salt, origins, _ := s.History(run.cfg.Path)
 	run.boots[salt] = before
-	run.h.Terminates = append(run.h.Terminates, oracle.Terminate{Realm: run.cfg.Path, Salt: salt, Seq: seq,
+	run.h.Terminates = append(run.h.Terminates, history.Terminate{Realm: run.cfg.Path, Salt: salt, Seq: seq,
 		Rebuilt: len(origins) > 0 && origins[0].File == 0, At: run.now()})
 	return nil
 }
@@ -174,9 +174,9 @@ func (run *syncRun) compact(s *server.Server) error {
 	if err := s.Compact(run.cfg.Path); err != nil {
 		return err
 	}
-	c := oracle.Compact{Realm: run.cfg.Path, Horizon: run.now() - int64(lifecycleTTL), Floor: s.Floor(run.cfg.Path), At: run.now(), Seq: seq}
+	c := history.Compact{Realm: run.cfg.Path, Horizon: run.now() - int64(lifecycleTTL), Floor: s.Floor(run.cfg.Path), At: run.now(), Seq: seq}
 	for _, f := range s.ExpiredFiles(run.cfg.Path) {
-		handedOut := slices.ContainsFunc(run.h.NewFiles, func(n oracle.NewFile) bool { return n.Realm == run.cfg.Path && n.File == f })
+		handedOut := slices.ContainsFunc(run.h.NewFiles, func(n history.NewFile) bool { return n.Realm == run.cfg.Path && n.File == f })
 		if handedOut && !slices.Contains(before, f) {
 			c.Expired = append(c.Expired, f)
 		}
@@ -243,7 +243,7 @@ func (c *syncClient) manual(h *client.Host, m client.ManualReset) {
 			return
 		}
 		// A new replica: nothing of the old one's is in it.
-		c.seen, c.log.carried, c.log.unnamed = map[oracle.ChangesetID]bool{}, map[uint64][]oracle.WriteID{}, nil
+		c.seen, c.log.carried, c.log.unnamed = map[history.ChangesetID]bool{}, map[uint64][]history.WriteID{}, nil
 		c.open()
 	})
 }

@@ -9,12 +9,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/syncsim/syncsim/oracle"
+
+	"github.com/syncsim/syncsim/history"
+
 	"github.com/syncsim/syncsim/engine/changeset"
 	"github.com/syncsim/syncsim/engine/client"
 	"github.com/syncsim/syncsim/engine/protocol"
 	"github.com/syncsim/syncsim/engine/replica"
 	"github.com/syncsim/syncsim/engine/server"
-	"github.com/syncsim/syncsim/oracle"
 	"github.com/syncsim/syncsim/sim"
 	"github.com/syncsim/syncsim/sim/clock"
 	"github.com/syncsim/syncsim/sim/observe"
@@ -48,7 +51,7 @@ type Sync struct {
 	Offline []Offline
 	// History, if set, receives the recorded history (else a fresh one is
 	// used); the oracles judge it when the replicas have converged.
-	History *oracle.History
+	History *history.History
 	// Lifecycle adds the server's lifecycle faults to the schedule —
 	// backups and restores, terminate and re-enable, compaction with a
 	// client maximum offline time, role changes, recovery mode off and on —
@@ -92,11 +95,11 @@ type syncRun struct {
 	// changesets an epoch's first, rebuilding changeset stands for
 	// (resets.go).
 	backupOf map[uint64]backupOf
-	boots    map[uint64][]oracle.ChangesetID
+	boots    map[uint64][]history.ChangesetID
 	// ConvergedAt is when the last replica reached the server's state.
 	convergedAt clock.Time
 	// h is the history the oracles judge.
-	h *oracle.History
+	h *history.History
 	// wire is the network tap recording the clients' side of h.
 	wire *observe.Wire
 }
@@ -115,7 +118,7 @@ type syncClient struct {
 	// seen holds the ids of the changesets downloaded into the replica, in
 	// any incarnation (integration is durable before it is reported), and
 	// after a client reset those the fresh copy downloaded.
-	seen map[oracle.ChangesetID]bool
+	seen map[history.ChangesetID]bool
 	// mode is the client's reset mode.
 	mode client.ClientResetMode
 	// reads draws the fields the client reads; log is what it records
@@ -136,28 +139,28 @@ func (c *syncClient) Committed(cs *changeset.Changeset) {
 func (c *syncClient) Integrated(d *protocol.Download) {
 	for i := range d.Changesets {
 		cs := &d.Changesets[i].Changeset
-		c.seen[oracle.ChangesetID{File: cs.OriginFileIdent, Version: cs.Version}] = true
+		c.seen[history.ChangesetID{File: cs.OriginFileIdent, Version: cs.Version}] = true
 	}
 }
 
 // own names the replica's own changesets up to version.
-func own(rep *replica.Replica, version uint64) []oracle.ChangesetID {
+func own(rep *replica.Replica, version uint64) []history.ChangesetID {
 	ident, _ := rep.Ident()
-	ids := make([]oracle.ChangesetID, 0, version)
+	ids := make([]history.ChangesetID, 0, version)
 	for v := uint64(1); v <= version; v++ {
-		ids = append(ids, oracle.ChangesetID{File: ident, Version: v})
+		ids = append(ids, history.ChangesetID{File: ident, Version: v})
 	}
 	return ids
 }
 
 // integrated names every changeset in the replica, sorted.
-func (c *syncClient) integrated() []oracle.ChangesetID {
+func (c *syncClient) integrated() []history.ChangesetID {
 	rep := c.realm.Replica()
 	ids := own(rep, rep.Version())
 	for id := range c.seen {
 		ids = append(ids, id)
 	}
-	slices.SortFunc(ids, func(a, b oracle.ChangesetID) int {
+	slices.SortFunc(ids, func(a, b history.ChangesetID) int {
 		if a.File != b.File {
 			return cmp.Compare(a.File, b.File)
 		}
@@ -173,9 +176,9 @@ func (s Sync) Install(w *sim.World) error {
 	}
 	h := s.History
 	if h == nil {
-		h = &oracle.History{}
+		h = &history.History{}
 	}
-	run := &syncRun{cfg: s, w: w, h: h, backupOf: map[uint64]backupOf{}, boots: map[uint64][]oracle.ChangesetID{}}
+	run := &syncRun{cfg: s, w: w, h: h, backupOf: map[uint64]backupOf{}, boots: map[uint64][]history.ChangesetID{}}
 	wire := observe.NewWire(w.Clock, sim.ServerName, run.h)
 	run.wire = wire
 	wire.OnReset(run.resetAsked)
@@ -184,8 +187,8 @@ func (s Sync) Install(w *sim.World) error {
 		return err
 	}
 	for i, n := range w.Clients {
-		c := &syncClient{run: run, node: n, user: fmt.Sprintf("u%d", i), seen: map[oracle.ChangesetID]bool{},
-			reads: n.Rand.Fork("reads"), log: clientLog{carried: map[uint64][]oracle.WriteID{}}}
+		c := &syncClient{run: run, node: n, user: fmt.Sprintf("u%d", i), seen: map[history.ChangesetID]bool{},
+			reads: n.Rand.Fork("reads"), log: clientLog{carried: map[uint64][]history.WriteID{}}}
 		if s.Lifecycle {
 			c.mode = resetModes[n.Rand.Fork("reset-mode").IntN(len(resetModes))]
 		}
@@ -414,7 +417,7 @@ func (run *syncRun) heal() {
 // client reset in between makes it wait for the recovered changeset
 // instead, or nothing.
 func (run *syncRun) waitUpload(c *syncClient, done func(error)) {
-	op := oracle.WaitUpload{Client: c.node.Name, Realm: run.cfg.Path, Call: int64(run.w.Clock.Now())}
+	op := history.WaitUpload{Client: c.node.Name, Realm: run.cfg.Path, Call: int64(run.w.Clock.Now())}
 	rep, adoptions := c.realm.Replica(), c.log.adoptions
 	version := rep.Version()
 	c.realm.Session().WaitForUpload(0, func(err error) {
@@ -430,7 +433,7 @@ func (run *syncRun) waitUpload(c *syncClient, done func(error)) {
 
 // waitDownload waits for c's download completion and records the wait.
 func (run *syncRun) waitDownload(c *syncClient, done func(error)) {
-	op := oracle.WaitDownload{Client: c.node.Name, Realm: run.cfg.Path, Call: int64(run.w.Clock.Now())}
+	op := history.WaitDownload{Client: c.node.Name, Realm: run.cfg.Path, Call: int64(run.w.Clock.Now())}
 	c.realm.Session().WaitForDownload(0, func(err error) {
 		op.Return, op.Outcome, op.Integrated = int64(run.w.Clock.Now()), waitOutcome(err), c.integrated()
 		run.h.WaitDownloads = append(run.h.WaitDownloads, op)
@@ -438,11 +441,11 @@ func (run *syncRun) waitDownload(c *syncClient, done func(error)) {
 	})
 }
 
-func waitOutcome(err error) oracle.WaitOutcome {
+func waitOutcome(err error) history.WaitOutcome {
 	if err != nil {
-		return oracle.WaitFailed
+		return history.WaitFailed
 	}
-	return oracle.WaitCompleted
+	return history.WaitCompleted
 }
 
 // waitAll starts the wait on every client's session and calls then once
@@ -486,12 +489,12 @@ func (run *syncRun) compare() {
 	}
 	wh := want.Hash()
 	now := int64(run.w.Clock.Now())
-	conv := &oracle.Convergence{HealAt: int64(run.healAt), Deadline: int64(run.w.Config.Deadline),
-		Servers: []oracle.ServerState{{Realm: run.cfg.Path, Hash: fmt.Sprintf("%x", wh)}},
-		Final:   []oracle.FinalState{{Realm: run.cfg.Path, PlainState: observe.State(want)}}}
+	conv := &history.Convergence{HealAt: int64(run.healAt), Deadline: int64(run.w.Config.Deadline),
+		Servers: []history.ServerState{{Realm: run.cfg.Path, Hash: fmt.Sprintf("%x", wh)}},
+		Final:   []history.FinalState{{Realm: run.cfg.Path, PlainState: observe.State(want)}}}
 	for _, c := range run.clients {
 		got := c.realm.State().Hash()
-		conv.Replicas = append(conv.Replicas, oracle.Replica{Client: c.node.Name, Realm: run.cfg.Path,
+		conv.Replicas = append(conv.Replicas, history.Replica{Client: c.node.Name, Realm: run.cfg.Path,
 			Hash: fmt.Sprintf("%x", got), Live: true, ReachedAt: now})
 		if got != wh {
 			run.w.Fail(fmt.Errorf("%w: %s differs from the server\n%s\nserver:\n%s", ErrConvergence, c.node.Name, c.realm.State(), want))

@@ -5,9 +5,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syncsim/syncsim/oracle"
+
+	"github.com/syncsim/syncsim/history"
+
 	"github.com/stretchr/testify/require"
 
-	"github.com/syncsim/syncsim/oracle"
 	"github.com/syncsim/syncsim/sim"
 	"github.com/syncsim/syncsim/sim/scenarios"
 )
@@ -99,7 +102,7 @@ func BenchmarkStandardWorld(b *testing.B) {
 // (which includes one Check). Porcupine's checks must never time out.
 func BenchmarkStandardOracles(b *testing.B) {
 	sc := scenarios.Standard()
-	var hs []*oracle.History
+	var hs []*history.History
 	ops := 0
 	for seed := range uint64(8) {
 		cfg := sc.Config(seed)
@@ -107,7 +110,7 @@ func BenchmarkStandardOracles(b *testing.B) {
 		w, err := sim.New(cfg, nil)
 		require.NoError(b, err)
 		s := scenarios.StandardSync()
-		s.History = &oracle.History{}
+		s.History = &history.History{}
 		require.NoError(b, s.Install(w))
 		require.NoError(b, w.Run().Err)
 		hs = append(hs, s.History)

@@ -1,4 +1,4 @@
-package oracle
+package history
 
 import (
 	"cmp"
@@ -22,9 +22,12 @@ type ChangesetID struct {
 	Version uint64 `json:"version"`
 }
 
+// IsZero reports whether id names no changeset.
+func (id ChangesetID) IsZero() bool { return id == ChangesetID{} }
+
 func (id ChangesetID) String() string { return fmt.Sprintf("%d:%d", id.File, id.Version) }
 
-func compareIDs(a, b ChangesetID) int {
+func CompareIDs(a, b ChangesetID) int {
 	if c := cmp.Compare(a.File, b.File); c != 0 {
 		return c
 	}
@@ -63,7 +66,7 @@ const (
 
 // Code names a reset error code exactly as the engine's
 // protocol.ErrorCode.String spells it (the World converts with
-// oracle.Code(code.String())).
+// history.Code(code.String())).
 type Code string
 
 // The reset codes. The first five are conditions of the sync log, which the
@@ -81,7 +84,7 @@ const (
 )
 
 // judged reports whether the sync-log model decides when c is due.
-func (c Code) judged() bool {
+func (c Code) Judged() bool {
 	switch c {
 	case CodeBadClientFileIdent, CodeDivergingHistories, CodeBadServerVersion, CodeBadClientVersion, CodeClientFileExpired:
 		return true
@@ -89,8 +92,8 @@ func (c Code) judged() bool {
 	return false
 }
 
-func (c Code) valid() bool {
-	return c.judged() || c == CodeSchemaChange || c == CodeBadChangeset || c == CodeRoleChange
+func (c Code) Valid() bool {
+	return c.Judged() || c == CodeSchemaChange || c == CodeBadChangeset || c == CodeRoleChange
 }
 
 // Upload is one UPLOAD message. [Call, Return] must contain the moment the
@@ -171,7 +174,7 @@ type Download struct {
 }
 
 // receivedAt is when the client received d.
-func (d *Download) receivedAt() int64 { return cmp.Or(d.Received, d.Return) }
+func (d *Download) ReceivedAt() int64 { return cmp.Or(d.Received, d.Return) }
 
 // NewFile is the server handing out a client file ident: Call when the
 // BIND asking for it was sent, Return when SERVER_IDENT arrived.
@@ -273,7 +276,7 @@ const (
 	EffectClear EffectOp = "clear"
 )
 
-func (op EffectOp) valid() bool {
+func (op EffectOp) Valid() bool {
 	switch op {
 	case EffectSet, EffectCreate, EffectErase, EffectAdd, EffectInsert, EffectSetElement, EffectEraseElement, EffectMove, EffectClear:
 		return true
@@ -377,7 +380,7 @@ const (
 	ModeRecoverOrDiscard ResetMode = "recoverOrDiscard"
 )
 
-func (m ResetMode) valid() bool {
+func (m ResetMode) Valid() bool {
 	return m == ModeManual || m == ModeDiscard || m == ModeRecover || m == ModeRecoverOrDiscard
 }
 
@@ -392,7 +395,7 @@ const (
 	ResetFailed    ResetOutcome = "failed"
 )
 
-func (o ResetOutcome) valid() bool {
+func (o ResetOutcome) Valid() bool {
 	return o == ResetRecovered || o == ResetDiscarded || o == ResetManual || o == ResetFailed
 }
 
@@ -707,7 +710,7 @@ func (h *History) Validate() error {
 				bad("upload %d: acknowledgement %d does not cover its last changeset", i, u.Acked)
 			}
 		case OutcomeReset:
-			if !u.Code.valid() {
+			if !u.Code.Valid() {
 				bad("upload %d: %q is not a reset code", i, u.Code)
 			}
 		case OutcomeUnknown:
@@ -730,7 +733,7 @@ func (h *History) Validate() error {
 				bad("download %d: received at Infinite", i)
 			}
 		case OutcomeReset:
-			if !d.Code.valid() {
+			if !d.Code.Valid() {
 				bad("download %d: %q is not a reset code", i, d.Code)
 			}
 		case OutcomeUnknown:
@@ -780,7 +783,7 @@ func (h *History) Validate() error {
 		}
 		ids[w.ID] = true
 		for _, f := range w.Fields {
-			if !f.Op.valid() || f.Object == "" {
+			if !f.Op.Valid() || f.Object == "" {
 				bad("write %d: effect %q on object %q", i, f.Op, f.Object)
 				break
 			}
@@ -797,7 +800,7 @@ func (h *History) Validate() error {
 		if r.Asked < 0 || r.Asked > r.Call {
 			bad("reset %d: asked at %d, after its call %d", i, r.Asked, r.Call)
 		}
-		if !r.Mode.valid() || !r.Outcome.valid() {
+		if !r.Mode.Valid() || !r.Outcome.Valid() {
 			bad("reset %d: mode %q, outcome %q", i, r.Mode, r.Outcome)
 		}
 	}
@@ -805,7 +808,7 @@ func (h *History) Validate() error {
 		if r.Client == "" || r.Realm == "" {
 			bad("reset check %d: no client or realm", i)
 		}
-		if !r.Mode.valid() || !r.Outcome.valid() || (r.Pending != "" && r.Pending != ModeDiscard && r.Pending != ModeRecover) {
+		if !r.Mode.Valid() || !r.Outcome.Valid() || (r.Pending != "" && r.Pending != ModeDiscard && r.Pending != ModeRecover) {
 			bad("reset check %d: mode %q, outcome %q, pending %q", i, r.Mode, r.Outcome, r.Pending)
 		}
 	}

@@ -1,4 +1,4 @@
-package oracle
+package history
 
 import (
 	"fmt"
@@ -63,7 +63,7 @@ func (v Value) String() string {
 	return fmt.Sprintf("value(kind %q)", v.Kind)
 }
 
-func (v Value) equal(w Value) bool {
+func (v Value) Equal(w Value) bool {
 	return v.Kind == w.Kind && v.Int == w.Int && v.Bool == w.Bool && v.Str == w.Str && v.Link == w.Link &&
 		math.Float64bits(v.Float) == math.Float64bits(w.Float)
 }
@@ -82,7 +82,7 @@ type PlainProp struct {
 
 // zero is the value a new object starts with: null for an optional
 // property or a link, the zero value of the kind otherwise.
-func (p PlainProp) zero() Value {
+func (p PlainProp) Zero() Value {
 	if p.Nullable || p.Kind == KindLink {
 		return Value{}
 	}
@@ -114,15 +114,15 @@ type PlainState struct {
 	Objects map[string]PlainObject `json:"objects"`
 }
 
-func (s *PlainState) clone() PlainState {
+func (s *PlainState) Clone() PlainState {
 	c := PlainState{Schema: s.Schema, Objects: make(map[string]PlainObject, len(s.Objects))}
 	for name, o := range s.Objects {
-		c.Objects[name] = o.clone()
+		c.Objects[name] = o.Clone()
 	}
 	return c
 }
 
-func (o PlainObject) clone() PlainObject {
+func (o PlainObject) Clone() PlainObject {
 	c := PlainObject{Class: o.Class, Fields: make(map[string]Value, len(o.Fields)), Lists: make(map[string][]Value, len(o.Lists))}
 	for f, v := range o.Fields {
 		c.Fields[f] = v
@@ -134,7 +134,7 @@ func (o PlainObject) clone() PlainObject {
 }
 
 // visible is how v reads in s: a link to a missing object reads as null.
-func (s *PlainState) visible(v Value) Value {
+func (s *PlainState) Visible(v Value) Value {
 	if v.Kind == KindLink {
 		if _, ok := s.Objects[v.Link]; !ok {
 			return Value{}
@@ -145,24 +145,24 @@ func (s *PlainState) visible(v Value) Value {
 
 // visibleList is list l as it reads in s: entries linking to missing
 // objects are hidden.
-func (s *PlainState) visibleList(l []Value) []Value {
+func (s *PlainState) VisibleList(l []Value) []Value {
 	out := make([]Value, 0, len(l))
 	for _, v := range l {
-		if v.Kind != KindLink || s.has(v.Link) {
+		if v.Kind != KindLink || s.Has(v.Link) {
 			out = append(out, v)
 		}
 	}
 	return out
 }
 
-func (s *PlainState) has(object string) bool {
+func (s *PlainState) Has(object string) bool {
 	_, ok := s.Objects[object]
 	return ok
 }
 
 // diff lists how s differs from want as they read (schemas, objects, the
 // visible values of fields and lists), at most limit differences.
-func (s *PlainState) diff(want *PlainState, limit int) []string {
+func (s *PlainState) Diff(want *PlainState, limit int) []string {
 	var out []string
 	add := func(format string, args ...any) {
 		if len(out) < limit {
@@ -184,7 +184,7 @@ func (s *PlainState) diff(want *PlainState, limit int) []string {
 				gp, gok := got.Props[p]
 				ep, eok := exp.Props[p]
 				if !gok || !eok || gp != ep {
-					add("class %s property %s: %s, want %s", c, p, propString(gp, gok), propString(ep, eok))
+					add("class %s property %s: %s, want %s", c, p, PropString(gp, gok), PropString(ep, eok))
 				}
 			}
 		}
@@ -201,15 +201,15 @@ func (s *PlainState) diff(want *PlainState, limit int) []string {
 			continue
 		}
 		for _, f := range sortedKeys(union2(got.Fields, exp.Fields)) {
-			gv, ev := s.visible(got.Fields[f]), want.visible(exp.Fields[f])
-			if !gv.equal(ev) {
+			gv, ev := s.Visible(got.Fields[f]), want.Visible(exp.Fields[f])
+			if !gv.Equal(ev) {
 				add("%s.%s = %v, want %v", name, f, gv, ev)
 			}
 		}
 		for _, f := range sortedKeys(union2(got.Lists, exp.Lists)) {
-			gl, el := s.visibleList(got.Lists[f]), want.visibleList(exp.Lists[f])
-			if !slices.EqualFunc(gl, el, Value.equal) {
-				add("%s.%s = %s, want %s", name, f, listString(gl), listString(el))
+			gl, el := s.VisibleList(got.Lists[f]), want.VisibleList(exp.Lists[f])
+			if !slices.EqualFunc(gl, el, Value.Equal) {
+				add("%s.%s = %s, want %s", name, f, ListString(gl), ListString(el))
 			}
 		}
 	}
@@ -227,7 +227,7 @@ func union2[V any](a, b map[string]V) map[string]bool {
 	return out
 }
 
-func propString(p PlainProp, ok bool) string {
+func PropString(p PlainProp, ok bool) string {
 	if !ok {
 		return "none"
 	}
@@ -244,7 +244,7 @@ func propString(p PlainProp, ok bool) string {
 	return s
 }
 
-func listString(l []Value) string {
+func ListString(l []Value) string {
 	parts := make([]string, len(l))
 	for i, v := range l {
 		parts[i] = v.String()
@@ -254,7 +254,7 @@ func listString(l []Value) string {
 
 // InstrOp is an instruction's operation, spelled as the engine's
 // changeset.Op.String spells it (the World converts with
-// oracle.InstrOp(op.String())).
+// history.InstrOp(op.String())).
 type InstrOp string
 
 // The instruction operations (DESIGN §3).
