@@ -74,6 +74,25 @@ func (r *Report) Pass() bool {
 	return true
 }
 
+// ErrViews marks an error of Check writing a porcupine view: the report is
+// complete all the same.
+var ErrViews = errors.New("oracle: writing a view")
+
+// ErrConvicted marks a history that an oracle convicted (Report.Err).
+var ErrConvicted = errors.New("oracle")
+
+// Err is nil if every oracle passed; otherwise it names the first oracle
+// that failed and its failures, as "oracle: NAME: failure; failure", and
+// wraps ErrConvicted.
+func (r *Report) Err() error {
+	for _, v := range r.Verdicts {
+		if !v.Pass {
+			return fmt.Errorf("%w: %s: %s", ErrConvicted, v.Oracle, strings.Join(v.Failures, "; "))
+		}
+	}
+	return nil
+}
+
 // Verdict returns the verdict of oracle o.
 func (r *Report) Verdict(o Oracle) (Verdict, bool) {
 	for _, v := range r.Verdicts {
@@ -170,7 +189,7 @@ func (c linCheck) run(v *Verdict, opts Options) error {
 	path := filepath.Join(opts.ViewDir, fmt.Sprintf("%s-%03d-%s.html", c.oracle, c.index, fileSafe(c.realm)))
 	err := writeFileAtomic(path, func(w io.Writer) error { return porcupine.Visualize(c.model, info, w) })
 	if err != nil {
-		return fmt.Errorf("oracle: %s view of realm %s: %w", c.oracle, c.realm, err)
+		return fmt.Errorf("%w: %s view of realm %s: %w", ErrViews, c.oracle, c.realm, err)
 	}
 	v.Views = append(v.Views, path)
 	return nil

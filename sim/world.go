@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/syncsim/syncsim/engine/env"
+	"github.com/syncsim/syncsim/history"
 	"github.com/syncsim/syncsim/sim/clock"
 	"github.com/syncsim/syncsim/sim/disk"
 	"github.com/syncsim/syncsim/sim/network"
@@ -42,6 +43,10 @@ type World struct {
 
 	faults   *rng.Stream
 	failures []error
+	// history is what the world's recorder writes (nil: none); atEnd runs
+	// when the run ends, before the trace closes.
+	history *history.History
+	atEnd   []func()
 }
 
 // Node is one process of the world: its local clock, disk and network
@@ -133,11 +138,24 @@ func (w *World) At(at time.Duration, node, kind string, fn func(), attrs ...slog
 }
 
 // Fail records a failure found while the world runs (an invariant a
-// workload checks as it goes). The run continues; Run reports it.
+// workload checks as it goes: an engine error, a reset that broke its
+// mode's promise, replicas that never converged). The run continues; Run
+// reports it. The oracles' verdicts are not failures of the world: they
+// come after the run, from its history.
 func (w *World) Fail(err error) {
 	w.Record("", "world.fail", slog.String("error", err.Error()))
 	w.failures = append(w.failures, err)
 }
+
+// SetHistory makes h the history the run returns: the scenario's recorder
+// (sim/observe) writes into it as the world runs. The world never judges
+// it: the oracles run after the world, on Result.History.
+func (w *World) SetHistory(h *history.History) { w.history = h }
+
+// AtEnd registers fn to run when the run ends (at its deadline or when
+// its budget ran out), before the trace is closed: a recorder completes
+// its history there.
+func (w *World) AtEnd(fn func()) { w.atEnd = append(w.atEnd, fn) }
 
 // ErrLiveness wraps a run that hit its event budget before its deadline.
 var ErrLiveness = errors.New("liveness")
@@ -150,6 +168,9 @@ type Result struct {
 	Steps   uint64        // clock events run
 	SimTime time.Duration // virtual time reached
 	Err     error         // the first failure, or a liveness error, or nil
+	// History is what the run recorded (nil if its scenario records none),
+	// for the oracles to judge after the run.
+	History *history.History
 }
 
 // Run runs the world until the deadline or the event budget, whichever
@@ -162,8 +183,12 @@ func (w *World) Run() Result {
 	} else {
 		w.Clock.RunUntil(clock.Time(w.Config.Deadline))
 	}
+	for _, fn := range w.atEnd {
+		fn()
+	}
 	w.Record("", "world.end", slog.Uint64("steps", w.Clock.Fired()))
-	res := Result{Seed: w.Config.Seed, Events: w.Trace.Events(), Steps: w.Clock.Fired(), SimTime: time.Duration(w.Clock.Now())}
+	res := Result{Seed: w.Config.Seed, Events: w.Trace.Events(), Steps: w.Clock.Fired(), SimTime: time.Duration(w.Clock.Now()),
+		History: w.history}
 	if len(w.failures) > 0 {
 		res.Err = w.failures[0]
 	}

@@ -13,8 +13,9 @@ import (
 	"github.com/syncsim/syncsim/sim/trace"
 )
 
-// cmdReplay runs a trace's seed again and compares the new run, event by
-// event, with the recorded one.
+// cmdReplay runs a trace's seed again, compares the new run, event by
+// event, with the recorded one, and judges the new run's history again
+// with the oracles of this build.
 func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -74,10 +75,10 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		name += " with mutants " + strings.Join(muts, ",")
 	}
 	fmt.Fprintf(stdout, "replay of %s seed %d matches the trace: %d events, hash %s\n", name, want.Header.Seed, len(got.Events), got.Hash)
-	if res.Err != nil {
-		return fmt.Errorf("%w: the run fails again: %v", errFound, res.Err)
+	if err := judged(res, ""); err != nil {
+		return fmt.Errorf("%w: the run fails again: %v", errFound, err)
 	}
-	fmt.Fprintln(stdout, "the run passes")
+	fmt.Fprintln(stdout, "the run passes: the World's checks and every oracle")
 	return nil
 }
 

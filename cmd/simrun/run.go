@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -17,6 +18,8 @@ import (
 	"time"
 
 	"github.com/syncsim/syncsim/engine/mutant"
+	"github.com/syncsim/syncsim/history"
+	"github.com/syncsim/syncsim/oracle"
 	"github.com/syncsim/syncsim/sim"
 	"github.com/syncsim/syncsim/sim/scenarios"
 )
@@ -29,6 +32,9 @@ type seedResult struct {
 	SimTime string `json:"sim_time"`
 	Error   string `json:"error,omitempty"`
 	Trace   string `json:"trace,omitempty"`
+	// History is the failing seed's recorded history (simrun check judges
+	// it again).
+	History string `json:"history,omitempty"`
 	// Views is the directory of the failing seed's porcupine HTML views,
 	// set only when the oracles wrote at least one.
 	Views string `json:"views,omitempty"`
@@ -108,7 +114,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 				done++
 				if r.Error != "" {
 					failed++
-					fmt.Fprintf(stdout, "FAIL seed %d: %s\n  trace: %s\n  replay: simrun replay %s\n", r.Seed, r.Error, r.Trace, r.Trace)
+					fmt.Fprintf(stdout, "FAIL seed %d: %s\n  trace: %s\n  replay: go run ./cmd/simrun replay %s\n", r.Seed, r.Error, r.Trace, r.Trace)
+					if r.History != "" {
+						fmt.Fprintf(stdout, "  history: %s (judge again: go run ./cmd/simrun check %s)\n", r.History, r.History)
+					}
 					if r.Views != "" {
 						fmt.Fprintf(stdout, "  views: %s\n", r.Views)
 					}
@@ -153,50 +162,85 @@ type campaign struct {
 	mutants []string // switched on in every seed
 }
 
-// runSeed runs one seed, hash only; if it fails (or panics) it runs it
-// again writing the trace, which determinism makes the same run, and keeps
-// the trace under out. That second run of a failing seed also writes its
-// views into their own directory (they are files beside the run: the
-// trace is the same with or without them).
+// runSeed runs one seed, hash only, and judges its history. If it fails
+// (or panics) it runs it again writing the trace, which determinism makes
+// the same run, and keeps under out the trace, the history (to judge
+// again with simrun check) and porcupine's views of its linearizability
+// failures (files beside the run: the trace is the same with or without
+// them, and however long the judge took).
 func (c campaign) runSeed(seed uint64) seedResult {
 	opts := scenarios.RunOptions{Mutants: c.mutants}
 	res, err := safeRun(c.sc, seed, nil, opts)
 	r := seedResult{Seed: seed, Hash: res.Hash, Steps: res.Steps, SimTime: res.SimTime.String()}
-	if err == nil && res.Err == nil && !c.keep {
+	if err == nil {
+		err = judged(res, "")
+	}
+	if err == nil && !c.keep {
 		return r
 	}
 	name := "seed"
-	if err == nil {
-		err = res.Err
-	}
 	if err != nil {
 		r.Error = err.Error()
 		name = "fail"
 	}
-	views := ""
-	if r.Error != "" && c.views && c.sc.InstallViews != nil {
-		views = filepath.Join(c.out, "views", fmt.Sprintf("%s-%d", c.sc.Name, seed))
-		if rerr := os.RemoveAll(views); rerr != nil {
-			r.Error += fmt.Sprintf("; views of seed %d: %v", seed, rerr)
-			views = ""
-		}
-		opts.ViewDir = views
-	}
 	var buf bytes.Buffer
-	_, _ = safeRun(c.sc, seed, &buf, opts)
-	r.Trace = filepath.Join(c.out, fmt.Sprintf("%s-%s-%d.trace.jsonl", name, c.sc.Name, seed))
+	again, _ := safeRun(c.sc, seed, &buf, opts)
+	base := filepath.Join(c.out, fmt.Sprintf("%s-%s-%d", name, c.sc.Name, seed))
+	r.Trace = base + ".trace.jsonl"
 	if werr := writeAtomic(r.Trace, buf.Bytes()); werr != nil {
 		r.Error += "; " + werr.Error()
 		r.Trace = ""
 	}
-	if views != "" {
-		if html, _ := filepath.Glob(filepath.Join(views, "*.html")); len(html) > 0 {
-			r.Views = views
-		} else {
-			_ = os.Remove(views) // nothing was written: no empty directory left behind
-		}
+	if r.Error == "" || again.History == nil {
+		return r
+	}
+	r.History = base + ".history.json"
+	if werr := saveHistory(r.History, again.History); werr != nil {
+		r.Error += "; " + werr.Error()
+		r.History = ""
+	}
+	if !c.views {
+		return r
+	}
+	views := filepath.Join(c.out, "views", fmt.Sprintf("%s-%d", c.sc.Name, seed))
+	if rerr := os.RemoveAll(views); rerr != nil {
+		r.Error += fmt.Sprintf("; views of seed %d: %v", seed, rerr)
+		return r
+	}
+	_ = judged(again, views)
+	if html, _ := filepath.Glob(filepath.Join(views, "*.html")); len(html) > 0 {
+		r.Views = views
+	} else {
+		_ = os.Remove(views) // nothing was written: no empty directory left behind
 	}
 	return r
+}
+
+// judged is a run's verdict: the World's own failure (an engine error, a
+// broken reset promise, no convergence), else the oracles' judgement of
+// the history it recorded; with viewDir, porcupine's views of the
+// linearizability failures are written there.
+func judged(res sim.Result, viewDir string) error {
+	if res.History == nil {
+		return res.Err
+	}
+	rep, err := oracle.Check(res.History, oracle.Options{ViewDir: viewDir})
+	if res.Err != nil {
+		return res.Err
+	}
+	if err != nil && !errors.Is(err, oracle.ErrViews) {
+		return fmt.Errorf("%w: the recorded history is malformed: %w", oracle.ErrConvicted, err)
+	}
+	return rep.Err()
+}
+
+// saveHistory writes h to path. TODO: history's versioned codec.
+func saveHistory(path string, h *history.History) error {
+	b, err := json.Marshal(h)
+	if err != nil {
+		return err
+	}
+	return writeAtomic(path, b)
 }
 
 // safeRun turns a panic inside the world into that seed's failure.

@@ -2,7 +2,6 @@ package scenarios_test
 
 import (
 	"cmp"
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -80,31 +79,35 @@ func (mw mutantWorld) runLogged(t testing.TB, seed uint64, log slog.Handler, mut
 	cfg.Scenario, cfg.Mutants, cfg.Log = mw.name, mutants, log
 	w, err := sim.New(cfg, nil)
 	require.NoError(t, err)
-	s := mw.sync()
-	s.History = &history.History{}
-	require.NoError(t, s.Install(w))
+	require.NoError(t, mw.sync().Install(w))
 	res := w.Run()
-	out := mutantRun{failures: w.Failures(), history: s.History}
+	out := mutantRun{failures: w.Failures(), history: res.History}
 	if res.Err != nil && !slices.Contains(out.failures, res.Err) {
 		out.failures = append(out.failures, res.Err) // closing the trace failed
 	}
+	out.failures = append(out.failures, judge(t, res.History)...)
 	return out
 }
 
-// kindWatch is a slog handler that notes whether a trace event of a kind
-// was recorded.
-type kindWatch struct {
-	kind string
-	saw  bool
+// judge runs the oracles after the run, as simrun does, on a history
+// whose replicas converged (one that did not has failed already), and
+// returns each failing verdict as an error "oracle: NAME: failures".
+func judge(t testing.TB, h *history.History) []error {
+	if h == nil || h.Convergence == nil {
+		return nil
+	}
+	rep, err := oracle.Check(h, oracle.Options{})
+	if err != nil {
+		return []error{fmt.Errorf("%w: the recorded history is malformed: %w", oracle.ErrConvicted, err)}
+	}
+	var out []error
+	for _, v := range rep.Verdicts {
+		if !v.Pass {
+			out = append(out, fmt.Errorf("%w: %s: %s", oracle.ErrConvicted, v.Oracle, strings.Join(v.Failures, "; ")))
+		}
+	}
+	return out
 }
-
-func (k *kindWatch) Enabled(context.Context, slog.Level) bool { return !k.saw }
-func (k *kindWatch) Handle(_ context.Context, r slog.Record) error {
-	k.saw = k.saw || r.Message == k.kind
-	return nil
-}
-func (k *kindWatch) WithAttrs([]slog.Attr) slog.Handler { return k }
-func (k *kindWatch) WithGroup(string) slog.Handler      { return k }
 
 // check is the World failure a mutant must cause: one of the scenarios'
 // failure sentinels and, for ErrOracle, the oracle its message names.
@@ -119,11 +122,11 @@ var (
 	byReset       = check{err: scenarios.ErrReset}
 )
 
-func byOracle(o oracle.Oracle) check { return check{err: scenarios.ErrOracle, oracle: o} }
+func byOracle(o oracle.Oracle) check { return check{err: oracle.ErrConvicted, oracle: o} }
 
 func (c check) String() string {
 	name := map[error]string{scenarios.ErrConvergence: "ErrConvergence", scenarios.ErrSync: "ErrSync",
-		scenarios.ErrReset: "ErrReset", scenarios.ErrOracle: "ErrOracle"}[c.err]
+		scenarios.ErrReset: "ErrReset", oracle.ErrConvicted: "ErrOracle"}[c.err]
 	if c.oracle != "" {
 		return fmt.Sprintf("%s %s", name, c.oracle)
 	}
@@ -135,7 +138,7 @@ func (c check) matches(err error) bool {
 	if !errors.Is(err, c.err) {
 		return false
 	}
-	return c.oracle == "" || strings.HasPrefix(err.Error(), fmt.Sprintf("%v: %s: ", scenarios.ErrOracle, c.oracle))
+	return c.oracle == "" || strings.HasPrefix(err.Error(), fmt.Sprintf("%v: %s: ", oracle.ErrConvicted, c.oracle))
 }
 
 // checkOf names the check a World failure is: the first that matches.
@@ -253,19 +256,19 @@ func TestMutants_EveryOneIsCaughtByItsCheck(t *testing.T) {
 	}
 }
 
-// probe is what an unmutated run of a world shows of its World: whether
-// it runs the oracles, and what it recorded for them to judge.
+// probe is what an unmutated run of a world shows: what it recorded for
+// the oracles to judge.
 type probe struct {
 	mutantRun
-	judged bool // an "oracle.pass" event was recorded
+	judged bool // the run returned a history
 }
 
 // probeWorlds runs seed 0 of every world unmutated.
 func probeWorlds(t *testing.T) map[string]probe {
 	probes := map[string]probe{}
 	for _, mw := range mutantWorlds {
-		watch := &kindWatch{kind: "oracle.pass"}
-		probes[mw.name] = probe{mutantRun: mw.runLogged(t, 0, watch), judged: watch.saw}
+		run := mw.run(t, 0)
+		probes[mw.name] = probe{mutantRun: run, judged: run.history != nil}
 	}
 	return probes
 }
@@ -277,7 +280,7 @@ func (r mutantRow) unjudged(probe probe) string {
 		return ""
 	}
 	if !probe.judged {
-		return fmt.Sprintf("needs the World to run the oracles on %s runs", r.world.name)
+		return fmt.Sprintf("needs the World to record a history on %s runs", r.world.name)
 	}
 	rep, err := oracle.Check(probe.history, oracle.Options{})
 	if err != nil {

@@ -2,6 +2,7 @@ package scenarios_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/syncsim/syncsim/oracle"
 
@@ -15,15 +16,13 @@ import (
 )
 
 func recordSync(t *testing.T, seed uint64) *history.History {
-	h := &history.History{}
 	cfg := scenarios.SyncConfig(seed)
 	w, err := sim.New(cfg, nil)
 	require.NoError(t, err)
-	s := scenarios.DefaultSync()
-	s.History = h
-	require.NoError(t, s.Install(w))
-	require.NoError(t, w.Run().Err)
-	return h
+	require.NoError(t, scenarios.DefaultSync().Install(w))
+	res := w.Run()
+	require.NoError(t, res.Err)
+	return res.History
 }
 
 // TestObservedHistory_IsWhatTheWireShowed: the history recorded from the
@@ -88,4 +87,30 @@ func TestObservedHistory_TamperedIsConvicted(t *testing.T) {
 			assert.False(t, v.Pass)
 		})
 	}
+}
+
+// TestJudge_ATimeLimitChangesTheVerdictNotTheTrace: the oracles judge after
+// the run, so a porcupine check that runs out of wall-clock time changes
+// the verdict (undecided is a failure) but cannot reach the trace: the same
+// seed gives the same trace hash whether its history is judged with a
+// nanosecond or with the default limit, or not at all.
+func TestJudge_ATimeLimitChangesTheVerdictNotTheTrace(t *testing.T) {
+	sc := scenarios.Standard()
+	first, err := sc.Run(3, nil)
+	require.NoError(t, err)
+	require.NoError(t, first.Err)
+
+	tiny, err := oracle.Check(first.History, oracle.Options{Timeout: time.Nanosecond})
+	require.NoError(t, err)
+	v, ok := tiny.Verdict(oracle.OracleSyncLog)
+	require.True(t, ok)
+	assert.False(t, v.Pass, "a check stopped after a nanosecond is undecided, not a pass")
+	assert.True(t, v.TimedOut)
+
+	again, err := sc.Run(3, nil)
+	require.NoError(t, err)
+	full, err := oracle.Check(again.History, oracle.Options{})
+	require.NoError(t, err)
+	assert.NoError(t, full.Err())
+	assert.Equal(t, first.Hash, again.Hash, "the verdict must not change the trace")
 }

@@ -24,12 +24,11 @@ func recorded(t *testing.T, seed uint64, lifecycle bool) *history.History {
 	}
 	w, err := sim.New(cfg, nil)
 	require.NoError(t, err)
-	s.History = &history.History{}
 	require.NoError(t, s.Install(w))
-	w.Run()
-	require.NotNil(t, s.History.Convergence, "seed %d did not converge: %v", seed, w.Failures())
-	require.NoError(t, s.History.Validate())
-	return s.History
+	h := w.Run().History
+	require.NotNil(t, h.Convergence, "seed %d did not converge: %v", seed, w.Failures())
+	require.NoError(t, h.Validate())
+	return h
 }
 
 // TestRecordedWrites_AreTheChangesetsTheirClientsUploaded: every write has

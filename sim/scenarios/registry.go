@@ -17,12 +17,9 @@ type Scenario struct {
 	Story string
 	// Config returns the world configuration for a seed.
 	Config func(seed uint64) sim.Config
-	// Install puts the workload and fault schedule on a new world.
+	// Install puts the workload and fault schedule on a new world (and its
+	// recorder, if the scenario records a history for the oracles).
 	Install func(w *sim.World) error
-	// InstallViews, if set, is Install with porcupine's HTML views of the
-	// oracles' linearizability failures written under dir. A scenario
-	// without it cannot write views and ignores RunOptions.ViewDir.
-	InstallViews func(w *sim.World, dir string) error
 }
 
 // RunOptions change how RunWith runs a scenario's seed.
@@ -30,10 +27,6 @@ type RunOptions struct {
 	// Mutants names the deliberate engine bugs (package mutant) to switch
 	// on; they go into the world's Config.Mutants.
 	Mutants []string
-	// ViewDir, if set, is where the oracles write porcupine's HTML view of
-	// each linearizability failure (one directory per seed: the file names
-	// do not name the seed). Ignored by a scenario without InstallViews.
-	ViewDir string
 }
 
 var registry = map[string]Scenario{}
@@ -70,7 +63,8 @@ func Lookup(name string) (Scenario, error) {
 }
 
 // Run builds the scenario's world for seed, writes its trace to out (nil
-// for hash only) and runs it.
+// for hash only) and runs it. The result carries the recorded history;
+// judging it (oracle.Check) is the caller's next step.
 func (s Scenario) Run(seed uint64, out io.Writer) (sim.Result, error) {
 	return s.RunWith(seed, out, RunOptions{})
 }
@@ -87,11 +81,7 @@ func (s Scenario) RunWith(seed uint64, out io.Writer, opts RunOptions) (sim.Resu
 	if err != nil {
 		return sim.Result{}, fmt.Errorf("scenarios: %s seed %d: %w", s.Name, seed, err)
 	}
-	install := s.Install
-	if opts.ViewDir != "" && s.InstallViews != nil {
-		install = func(w *sim.World) error { return s.InstallViews(w, opts.ViewDir) }
-	}
-	if err := install(w); err != nil {
+	if err := s.Install(w); err != nil {
 		return sim.Result{}, err
 	}
 	return w.Run(), nil

@@ -6,10 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strings"
 	"time"
-
-	"github.com/syncsim/syncsim/oracle"
 
 	"github.com/syncsim/syncsim/history"
 
@@ -32,7 +29,8 @@ import (
 // client then waits for its uploads, then for its downloads, and every
 // replica must end with the server's state (convergence) before the
 // deadline. Everything the clients observed, did and were done to is
-// recorded (the wire, record.go) and every oracle judges it.
+// recorded (the wire, record.go) into the history the run returns, for
+// the oracles to judge after the run.
 type Sync struct {
 	// Path is the shared realm's path.
 	Path string
@@ -49,17 +47,11 @@ type Sync struct {
 	MaxWrites int
 	// Offline lists fixed offline periods, on top of the random faults.
 	Offline []Offline
-	// History, if set, receives the recorded history (else a fresh one is
-	// used); the oracles judge it when the replicas have converged.
-	History *history.History
 	// Lifecycle adds the server's lifecycle faults to the schedule —
 	// backups and restores, terminate and re-enable, compaction with a
 	// client maximum offline time, role changes, recovery mode off and on —
 	// and gives each client a reset mode drawn from its stream.
 	Lifecycle bool
-	// ViewDir, if set, is where the oracles write porcupine's HTML view of
-	// each linearizability failure.
-	ViewDir string
 }
 
 // Offline is a fixed offline period of one client.
@@ -174,10 +166,8 @@ func (s Sync) Install(w *sim.World) error {
 	if s.WriteEvery <= 0 || s.FaultEvery <= 0 || s.HealAt <= 0 || s.HealAt >= 1 || s.Path == "" {
 		return fmt.Errorf("scenarios: Sync %+v: needs a path, positive intervals and HealAt in (0,1)", s)
 	}
-	h := s.History
-	if h == nil {
-		h = &history.History{}
-	}
+	h := &history.History{}
+	w.SetHistory(h)
 	run := &syncRun{cfg: s, w: w, h: h, backupOf: map[uint64]backupOf{}, boots: map[uint64][]history.ChangesetID{}}
 	wire := observe.NewWire(w.Clock, sim.ServerName, run.h)
 	run.wire = wire
@@ -209,6 +199,13 @@ func (s Sync) Install(w *sim.World) error {
 		run.at(o.To, name, "fault.online", "", func() { w.Net.Rejoin(name) })
 	}
 	run.at(heal, "", "fault.heal", "", run.heal)
+	// Writes committed before their replica had an ident take the one it
+	// has at the end.
+	w.AtEnd(func() {
+		for _, c := range run.clients {
+			c.nameWrites()
+		}
+	})
 	w.At(w.Config.Deadline-time.Nanosecond, "", "sync.check", func() {
 		if run.convergedAt == 0 {
 			run.w.Fail(fmt.Errorf("%w: not every replica reached the server's state by the deadline:%s", ErrConvergence, run.describe()))
@@ -502,7 +499,6 @@ func (run *syncRun) compare() {
 		}
 	}
 	run.h.Convergence = conv
-	run.judge()
 	run.convergedAt = run.w.Clock.Now()
 	run.w.Record("", "sync.converged", slog.String("hash", fmt.Sprintf("%x", wh[:8])),
 		slog.Int("objects", want.Size()))
@@ -623,9 +619,8 @@ func init() {
 		Name: "resets",
 		Story: "the sync workload with the server's lifecycle faults (restore, terminate, compaction, role changes, " +
 			"recovery off) and every reset mode; all converge after heal",
-		Config:       ResetsConfig,
-		Install:      resetsSync("").Install,
-		InstallViews: func(w *sim.World, dir string) error { return resetsSync(dir).Install(w) },
+		Config:  ResetsConfig,
+		Install: ResetsSync().Install,
 	})
 	_ = Register(Standard())
 	_ = Register(Scenario{
@@ -633,40 +628,13 @@ func init() {
 		Story:   "clients write to one shared realm through offline periods, drops, duplicates, skew and crashes; all converge after heal",
 		Config:  SyncConfig,
 		Install: DefaultSync().Install,
-		InstallViews: func(w *sim.World, dir string) error {
-			s := DefaultSync()
-			s.ViewDir = dir
-			return s.Install(w)
-		},
 	})
 }
 
-// resetsSync is the resets scenario's workload, writing views to viewDir.
-func resetsSync(viewDir string) Sync {
+// ResetsSync is the resets scenario's workload: the sync workload with
+// the server's lifecycle faults.
+func ResetsSync() Sync {
 	s := DefaultSync()
-	s.Lifecycle, s.ViewDir = true, viewDir
+	s.Lifecycle = true
 	return s
-}
-
-// ErrOracle marks a run an oracle convicted.
-var ErrOracle = errors.New("oracle")
-
-// judge runs every oracle on the recorded history.
-func (run *syncRun) judge() {
-	for _, c := range run.clients {
-		c.nameWrites()
-	}
-	rep, err := oracle.Check(run.h, oracle.Options{ViewDir: run.cfg.ViewDir})
-	if err != nil {
-		run.w.Fail(fmt.Errorf("%w: the recorded history is malformed: %w", ErrOracle, err))
-		return
-	}
-	for _, v := range rep.Verdicts {
-		if !v.Pass {
-			// The views are files beside the run, not part of it: naming
-			// them here would make the trace depend on where they go.
-			run.w.Fail(fmt.Errorf("%w: %s: %s", ErrOracle, v.Oracle, strings.Join(v.Failures, "; ")))
-		}
-	}
-	run.w.Record("", "oracle.pass", slog.Int64("uploads", int64(len(run.h.Uploads))), slog.Int64("downloads", int64(len(run.h.Downloads))))
 }

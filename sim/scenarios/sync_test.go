@@ -30,6 +30,20 @@ func quickSync(seed uint64) (sim.Result, error) {
 	return w.Run(), nil
 }
 
+// verdict is a run's verdict as simrun gives it: the World's own failure,
+// else the oracles' judgement of the history it returned (judged after
+// the run, never inside it).
+func verdict(res sim.Result) error {
+	if res.Err != nil || res.History == nil {
+		return res.Err
+	}
+	rep, err := oracle.Check(res.History, oracle.Options{})
+	if err != nil {
+		return err
+	}
+	return rep.Err()
+}
+
 // TestSync_EveryReplicaConvergesWithTheServer: 2 to 8 clients write
 // concurrently through offline periods, pauses, connection drops,
 // duplicated and replayed messages, clock skew and steps, client and
@@ -49,7 +63,7 @@ func TestSync_EveryReplicaConvergesWithTheServer(t *testing.T) {
 			for seed := s; seed < seeds; seed += shards {
 				res, err := quickSync(uint64(seed))
 				require.NoError(t, err)
-				require.NoError(t, res.Err, "seed %d: replay with: go run ./cmd/simrun run --scenario sync --seed %d --seeds 1", seed, seed)
+				require.NoError(t, verdict(res), "seed %d: replay with: go run ./cmd/simrun run --scenario sync --seed %d --seeds 1", seed, seed)
 			}
 		})
 	}
@@ -109,12 +123,12 @@ func BenchmarkStandardOracles(b *testing.B) {
 		cfg.Scenario = sc.Name
 		w, err := sim.New(cfg, nil)
 		require.NoError(b, err)
-		s := scenarios.StandardSync()
-		s.History = &history.History{}
-		require.NoError(b, s.Install(w))
-		require.NoError(b, w.Run().Err)
-		hs = append(hs, s.History)
-		ops += len(s.History.Uploads) + len(s.History.Downloads) + len(s.History.Writes) + len(s.History.Reads)
+		require.NoError(b, scenarios.StandardSync().Install(w))
+		res := w.Run()
+		require.NoError(b, res.Err)
+		h := res.History
+		hs = append(hs, h)
+		ops += len(h.Uploads) + len(h.Downloads) + len(h.Writes) + len(h.Reads)
 	}
 	b.ResetTimer()
 	i := 0
@@ -151,7 +165,7 @@ func TestResets_EveryReplicaConvergesThroughResetsOfEveryCauseAndMode(t *testing
 			for seed := s; seed < seeds; seed += shards {
 				res, err := sc.Run(uint64(seed), nil)
 				require.NoError(t, err)
-				require.NoError(t, res.Err, "seed %d: replay with: go run ./cmd/simrun run --scenario resets --seed %d --seeds 1", seed, seed)
+				require.NoError(t, verdict(res), "seed %d: replay with: go run ./cmd/simrun run --scenario resets --seed %d --seeds 1", seed, seed)
 			}
 		})
 	}
