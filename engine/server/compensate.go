@@ -100,7 +100,8 @@ func inverse(s *store.State, in *changeset.Instruction) []changeset.Instruction 
 		}
 		un.Op = changeset.EraseObject
 	case changeset.EraseObject:
-		return recreate(s, in.Class, in.PK)
+		ins, _ := store.Recreate(s, in.Class, in.PK) // a missing object: in does not apply, the caller finds out
+		return ins
 	case changeset.Update:
 		un.Op = changeset.Update
 		if in.InList {
@@ -129,38 +130,17 @@ func inverse(s *store.State, in *changeset.Instruction) []changeset.Instruction 
 		un.Op, un.Index, un.To, un.PriorSize = changeset.ArrayMove, in.To, in.Index, in.PriorSize
 	case changeset.Clear:
 		l, _ := s.StoredList(in.Class, in.PK, in.Field)
-		return inserts(in.Class, in.PK, in.Field, l)
+		return store.Inserts(in.Class, in.PK, in.Field, l)
 	case changeset.EraseColumn:
-		return recreateColumn(s, in.Class, in.Field)
+		ins, _ := store.RecreateColumn(s, in.Class, in.Field) // a missing column: as above
+		return ins
 	case changeset.EraseTable:
-		return recreateTable(s, in.Class)
+		ins, _ := store.RecreateTable(s, in.Class) // a missing table: as above
+		return ins
 	default:
 		return nil // AddTable and AddColumn are always permitted
 	}
 	return []changeset.Instruction{un}
-}
-
-// recreateColumn returns the instructions that bring back column field of
-// class, with every object's value, as it is in s.
-func recreateColumn(s *store.State, class, field string) []changeset.Instruction {
-	c, _ := s.Class(class)
-	p, _ := c.Property(field)
-	ins := []changeset.Instruction{{Op: changeset.AddColumn, Class: class, Field: field, Type: p.Type}}
-	for _, pk := range s.Objects(class) {
-		ins = append(ins, refill(s, class, pk, p)...)
-	}
-	return ins
-}
-
-// recreateTable returns the instructions that bring back class with its
-// columns and objects as it is in s.
-func recreateTable(s *store.State, class string) []changeset.Instruction {
-	c, _ := s.Class(class)
-	ins := schemaInstructions(schema.Schema{Classes: []schema.Class{c}})
-	for _, pk := range s.Objects(class) {
-		ins = append(ins, recreate(s, class, pk)...)
-	}
-	return ins
 }
 
 // written names what an instruction writes: its object, or its column or
