@@ -55,15 +55,27 @@ func TestManualClientResetStopsTheSessionAndCallsTheHandler(t *testing.T) {
 	}
 }
 
-func TestCompensatingWriteIsReportedAndSyncGoesOn(t *testing.T) {
-	n, srv, _, r, handled, w := erroring(t, false)
+// compensatingWrite sends every session an ERROR CompensatingWrite for
+// its changeset of client version version, reverting Dog[1].
+func compensatingWrite(srv *fakeServer, version uint64) {
 	for _, fc := range srv.conns {
 		for _, ss := range fc.sortedSessions() {
-			fc.send(&protocol.Error{SessionIdent: ss.ident, Code: protocol.CompensatingWrite, Action: protocol.ActionRevert})
+			fc.send(&protocol.Error{SessionIdent: ss.ident, Code: protocol.CompensatingWrite, Action: protocol.ActionRevert,
+				Message: "reverted", Compensation: &protocol.Compensation{ClientVersion: version,
+					Reverted: []protocol.Reverted{{Kind: protocol.RevertedObject, Class: "Dog", PK: changeset.IntPK(1)}}}})
 		}
 	}
+}
+
+func TestCompensatingWriteIsReportedAndSyncGoesOn(t *testing.T) {
+	n, srv, _, r, handled, w := erroring(t, false)
+	compensatingWrite(srv, 1)
 	n.run(time.Second)
 	require.Len(t, *handled, 1)
+	var se *SyncError
+	require.ErrorAs(t, (*handled)[0], &se)
+	require.NotNil(t, se.Compensation, "the app gets the typed identity of what was reverted")
+	assert.Equal(t, uint64(1), se.Compensation.ClientVersion)
 	assert.Equal(t, Active, r.Session().State())
 	assert.False(t, w.done, "a non-fatal error does not cancel waits by default")
 	srv.foreignDog("/p", 3)

@@ -7,7 +7,7 @@ import (
 
 	"github.com/syncsim/syncsim/engine/changeset"
 	"github.com/syncsim/syncsim/engine/env"
-	"github.com/syncsim/syncsim/engine/schema"
+	"github.com/syncsim/syncsim/engine/protocol"
 	"github.com/syncsim/syncsim/engine/store"
 )
 
@@ -47,16 +47,22 @@ func (r *realm) admit(f *file, cs *changeset.Changeset, at env.Time) ([][]byte, 
 		return recs, nil, nil
 	}
 	recs = append(recs, encodeServer(at, comp))
-	return recs, &revert{version: r.latestVersion(), message: revertMessage(cs.Version, f.role, writes)}, nil
+	return recs, &revert{version: r.latestVersion(), message: revertMessage(cs.Version, f.role, writes),
+		compensation: &protocol.Compensation{ClientVersion: cs.Version, Reverted: writes}}, nil
 }
 
 // revertMessage is the message of the ERROR CompensatingWrite for the
 // writes a changeset of client version version made that role did not
-// permit: a first line naming the version and the role, then one line per
-// object (as "Class[pk]", a string key quoted), column ("Class.field") or
-// table ("Class") reverted.
-func revertMessage(version uint64, role string, writes []string) string {
-	return fmt.Sprintf("client version %d: role %q may not write these; reverted:\n%s", version, role, strings.Join(writes, "\n"))
+// permit, for humans: a first line naming the version and the role, then
+// one line per object (as "Class[pk]", a string key quoted), column
+// ("Class.field") or table ("Class") reverted. The ERROR's Compensation
+// says the same for machines.
+func revertMessage(version uint64, role string, writes []protocol.Reverted) string {
+	lines := make([]string, len(writes))
+	for i, w := range writes {
+		lines[i] = w.String()
+	}
+	return fmt.Sprintf("client version %d: role %q may not write these; reverted:\n%s", version, role, strings.Join(lines, "\n"))
 }
 
 // compensation returns the instructions that revert, on pre·c, the
@@ -68,9 +74,9 @@ func revertMessage(version uint64, role string, writes []string) string {
 // table are either all permitted or all reverted; reverting them in
 // reverse order, each by its inverse, brings those back exactly, whatever
 // the permitted instructions in between did elsewhere.
-func compensation(pre *store.State, c *changeset.Changeset, role Role) ([]changeset.Instruction, []string, error) {
+func compensation(pre *store.State, c *changeset.Changeset, role Role) ([]changeset.Instruction, []protocol.Reverted, error) {
 	var groups [][]changeset.Instruction
-	var writes []string
+	var writes []protocol.Reverted
 	for i := range c.Instructions {
 		in := &c.Instructions[i]
 		if !role.permits(in) {
@@ -145,15 +151,12 @@ func inverse(s *store.State, in *changeset.Instruction) []changeset.Instruction 
 
 // written names what an instruction writes: its object, or its column or
 // table for a schema instruction.
-func written(in *changeset.Instruction) string {
+func written(in *changeset.Instruction) protocol.Reverted {
 	switch in.Op {
 	case changeset.EraseTable:
-		return in.Class
+		return protocol.Reverted{Kind: protocol.RevertedTable, Class: in.Class}
 	case changeset.EraseColumn:
-		return in.Class + "." + in.Field
+		return protocol.Reverted{Kind: protocol.RevertedColumn, Class: in.Class, Field: in.Field}
 	}
-	if in.PK.Kind == schema.String {
-		return fmt.Sprintf("%s[%q]", in.Class, in.PK.Str)
-	}
-	return fmt.Sprintf("%s[%d]", in.Class, in.PK.Int)
+	return protocol.Reverted{Kind: protocol.RevertedObject, Class: in.Class, PK: in.PK}
 }

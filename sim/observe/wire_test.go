@@ -125,7 +125,8 @@ func TestWire_CompensatingWriteIsARevertPerObject(t *testing.T) {
 	tp.bound()
 	tp.at(50)
 	msg := "client version 4: role \"limited\" may not write these; reverted:\nPerson[\"p1\"]\nTask[12]\nPerson.name\nPerson"
-	report := &protocol.Error{SessionIdent: 1, Code: protocol.CompensatingWrite, Action: protocol.ActionRevert, Message: msg}
+	report := &protocol.Error{SessionIdent: 1, Code: protocol.CompensatingWrite, Action: protocol.ActionRevert, Message: msg,
+		Compensation: &protocol.Compensation{ClientVersion: 4, Reverted: []protocol.Reverted{{Kind: protocol.RevertedObject, Class: "Person", PK: changeset.StrPK("p1")}}}}
 	tp.serverSends(report) // recorded as sent: the report itself may be lost
 	tp.at(55)
 	tp.delivered(report, 50)
@@ -155,7 +156,8 @@ func TestWire_RevertNamesAnyObjectAsTheOracleDoes(t *testing.T) {
 		tp := newTapped()
 		tp.bound()
 		tp.serverSends(&protocol.Error{SessionIdent: 1, Code: protocol.CompensatingWrite, Action: protocol.ActionRevert,
-			Message: "client version 1: role \"x\" may not write these; reverted:\n" + server})
+			Message:      "client version 1: role \"x\" may not write these; reverted:\n" + server,
+			Compensation: &protocol.Compensation{ClientVersion: 1, Reverted: []protocol.Reverted{{Kind: protocol.RevertedObject, Class: class, PK: pk}}}})
 		require.Len(t, tp.h.Reverts, 1)
 		assert.Equal(t, observe.ObjectName(class, pk), tp.h.Reverts[0].Object)
 	})
