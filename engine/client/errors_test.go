@@ -83,6 +83,37 @@ func TestCompensatingWriteIsReportedAndSyncGoesOn(t *testing.T) {
 	assert.True(t, r.State().Exists("Dog", changeset.IntPK(3)), "still syncing")
 }
 
+// TestCompensatingWriteOfAChangesetIsReportedOnce: the network may
+// duplicate a CompensatingWrite ERROR; the app's error handler hears of
+// each reverted changeset (by client version, per file) once.
+func TestCompensatingWriteOfAChangesetIsReportedOnce(t *testing.T) {
+	for _, tc := range []struct {
+		rule     string
+		versions []uint64 // the client versions of the ERRORs, in order of arrival
+		want     []uint64 // those reported to the app
+	}{
+		{"a duplicate is not reported again", []uint64{1, 1}, []uint64{1}},
+		{"each changeset's compensation is reported", []uint64{1, 2}, []uint64{1, 2}},
+		{"a late duplicate is not reported again", []uint64{1, 2, 1, 2}, []uint64{1, 2}},
+	} {
+		t.Run(tc.rule, func(t *testing.T) {
+			n, srv, _, r, handled, _ := erroring(t, false)
+			for _, v := range tc.versions {
+				compensatingWrite(srv, v)
+				n.run(time.Second)
+			}
+			var got []uint64
+			for _, err := range *handled {
+				var se *SyncError
+				require.ErrorAs(t, err, &se)
+				got = append(got, se.Compensation.ClientVersion)
+			}
+			assert.Equal(t, tc.want, got)
+			assert.Equal(t, Active, r.Session().State())
+		})
+	}
+}
+
 func TestBadAuthenticationStopsTheSessionUntilTheUserLogsInAgain(t *testing.T) {
 	n, srv, a, r, handled, w := erroring(t, false)
 	srv.sendError(false, protocol.BadAuthentication, protocol.ActionLogIn, 0)
