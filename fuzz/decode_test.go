@@ -47,6 +47,20 @@ func FuzzProtocolDecode(f *testing.F) {
 	for i := range seeds {
 		f.Add(protocol.Encode(protocoltest.Message().Example(i)))
 	}
+	// Compensating writes, whose ERRORs carry typed fields of every kind.
+	for i := range seeds / 4 {
+		e := protocoltest.Error().Example(i)
+		e.Code, e.Action = protocol.CompensatingWrite, protocol.ActionRevert
+		e.Compensation = protocoltest.Compensation().Example(i)
+		f.Add(protocol.Encode(e))
+	}
+	f.Add(protocol.Encode(&protocol.Error{SessionIdent: 1, Code: protocol.CompensatingWrite, Action: protocol.ActionRevert,
+		Message: "client version 3: reverted", Compensation: &protocol.Compensation{ClientVersion: 3, Reverted: []protocol.Reverted{
+			{Kind: protocol.RevertedObject, Class: "Task", PK: changeset.IntPK(-1)},
+			{Kind: protocol.RevertedObject, Class: "Task", PK: changeset.StrPK("k")},
+			{Kind: protocol.RevertedColumn, Class: "Task", Field: "title"},
+			{Kind: protocol.RevertedTable, Class: "Note"},
+		}}}))
 	f.Add([]byte{})
 	f.Add([]byte{protocol.Magic, protocol.FormatVersion, byte(protocol.TypeLogInResult) + 1})
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -39,10 +39,13 @@ type SyncError struct {
 	Code    protocol.ErrorCode
 	Action  protocol.Action
 	Message string
+	// Compensation is, for a CompensatingWrite, the changeset (by client
+	// version) whose writes the server reverted and what it reverted.
+	Compensation *protocol.Compensation
 }
 
 func newSyncError(e *protocol.Error) *SyncError {
-	return &SyncError{Code: e.Code, Action: e.Action, Message: e.Message}
+	return &SyncError{Code: e.Code, Action: e.Action, Message: e.Message, Compensation: e.Compensation}
 }
 
 func (e *SyncError) Error() string {

@@ -55,20 +55,63 @@ func TestManualClientResetStopsTheSessionAndCallsTheHandler(t *testing.T) {
 	}
 }
 
-func TestCompensatingWriteIsReportedAndSyncGoesOn(t *testing.T) {
-	n, srv, _, r, handled, w := erroring(t, false)
+// compensatingWrite sends every session an ERROR CompensatingWrite for
+// its changeset of client version version, reverting Dog[1].
+func compensatingWrite(srv *fakeServer, version uint64) {
 	for _, fc := range srv.conns {
 		for _, ss := range fc.sortedSessions() {
-			fc.send(&protocol.Error{SessionIdent: ss.ident, Code: protocol.CompensatingWrite, Action: protocol.ActionRevert})
+			fc.send(&protocol.Error{SessionIdent: ss.ident, Code: protocol.CompensatingWrite, Action: protocol.ActionRevert,
+				Message: "reverted", Compensation: &protocol.Compensation{ClientVersion: version,
+					Reverted: []protocol.Reverted{{Kind: protocol.RevertedObject, Class: "Dog", PK: changeset.IntPK(1)}}}})
 		}
 	}
+}
+
+func TestCompensatingWriteIsReportedAndSyncGoesOn(t *testing.T) {
+	n, srv, _, r, handled, w := erroring(t, false)
+	compensatingWrite(srv, 1)
 	n.run(time.Second)
 	require.Len(t, *handled, 1)
+	var se *SyncError
+	require.ErrorAs(t, (*handled)[0], &se)
+	require.NotNil(t, se.Compensation, "the app gets the typed identity of what was reverted")
+	assert.Equal(t, uint64(1), se.Compensation.ClientVersion)
 	assert.Equal(t, Active, r.Session().State())
 	assert.False(t, w.done, "a non-fatal error does not cancel waits by default")
 	srv.foreignDog("/p", 3)
 	n.run(time.Second)
 	assert.True(t, r.State().Exists("Dog", changeset.IntPK(3)), "still syncing")
+}
+
+// TestCompensatingWriteOfAChangesetIsReportedOnce: the network may
+// duplicate a CompensatingWrite ERROR; the app's error handler hears of
+// each reverted changeset (by client version, per file) once.
+func TestCompensatingWriteOfAChangesetIsReportedOnce(t *testing.T) {
+	for _, tc := range []struct {
+		rule     string
+		versions []uint64 // the client versions of the ERRORs, in order of arrival
+		want     []uint64 // those reported to the app
+	}{
+		{"a duplicate is not reported again", []uint64{1, 1}, []uint64{1}},
+		{"each changeset's compensation is reported", []uint64{1, 2}, []uint64{1, 2}},
+		{"a late duplicate is not reported again", []uint64{1, 2, 1, 2}, []uint64{1, 2}},
+	} {
+		t.Run(tc.rule, func(t *testing.T) {
+			n, srv, _, r, handled, _ := erroring(t, false)
+			for _, v := range tc.versions {
+				compensatingWrite(srv, v)
+				n.run(time.Second)
+			}
+			var got []uint64
+			for _, err := range *handled {
+				var se *SyncError
+				require.ErrorAs(t, err, &se)
+				got = append(got, se.Compensation.ClientVersion)
+			}
+			assert.Equal(t, tc.want, got)
+			assert.Equal(t, Active, r.Session().State())
+		})
+	}
 }
 
 func TestBadAuthenticationStopsTheSessionUntilTheUserLogsInAgain(t *testing.T) {

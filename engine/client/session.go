@@ -72,6 +72,14 @@ type Session struct {
 	downloading bool
 	sent        uint64
 
+	// reported is the client versions of file's changesets whose
+	// compensating writes were reported to the app, so that a report the
+	// network duplicated is not reported again.
+	reported struct {
+		file     uint64
+		versions map[uint64]bool
+	}
+
 	marks     uint64 // the last MARK request ident sent
 	dyingAt   uint64 // when Dying: the local version to see acknowledged
 	waits     []*wait
@@ -384,8 +392,13 @@ func (s *Session) upload() {
 	}
 }
 
-// onError handles an ERROR for the session, by the action it asks for.
+// onError handles an ERROR for the session, by the action it asks for. A
+// compensating write already reported (the network may duplicate its
+// ERROR) is ignored.
 func (s *Session) onError(m *protocol.Error) {
+	if m.Compensation != nil && !s.firstReport(m.Compensation) {
+		return
+	}
 	e := newSyncError(m)
 	switch m.Action {
 	case protocol.ActionRetry:
@@ -411,6 +424,21 @@ func (s *Session) onError(m *protocol.Error) {
 	default:
 		s.fail(e, false)
 	}
+}
+
+// firstReport reports whether c, a compensating write the server
+// reported, is the first report of its changeset of the session's file,
+// and remembers that it was reported.
+func (s *Session) firstReport(c *protocol.Compensation) bool {
+	file, _ := s.r.Ident()
+	if s.reported.versions == nil || s.reported.file != file {
+		s.reported.file, s.reported.versions = file, map[uint64]bool{}
+	}
+	if s.reported.versions[c.ClientVersion] {
+		return false
+	}
+	s.reported.versions[c.ClientVersion] = true
+	return true
 }
 
 // ResetRequired is the client reset the server asked for that went to

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/syncsim/syncsim/engine/changeset"
+	"github.com/syncsim/syncsim/engine/schema"
 	"github.com/syncsim/syncsim/engine/wire"
 )
 
@@ -13,10 +14,13 @@ import (
 // ones and durations as zig-zag varints, strings length-prefixed, bools as
 // one byte, codes and actions as uvarints; a list of changesets is a
 // uvarint count followed by each changeset in the changeset codec's format
-// (header included), a ServerChangeset's two versions before it.
+// (header included), a ServerChangeset's two versions before it. An
+// ERROR's Compensation is a bool (present or not) and, if present, the
+// client version, a uvarint count and each Reverted (see appendReverted).
+// Version 2 added the Compensation.
 const (
 	Magic         byte = 'P'
-	FormatVersion byte = 1
+	FormatVersion byte = 2
 )
 
 // Minimal encoded sizes, to bound counts: a changeset with no
@@ -24,6 +28,8 @@ const (
 const (
 	minChangesetSize       = 7
 	minServerChangesetSize = minChangesetSize + 2
+	// a Reverted table: its kind and a one-character class name
+	minRevertedSize = 3
 )
 
 // maxPrealloc caps how many changesets Decode allocates before reading
@@ -235,7 +241,34 @@ func (m *Error) appendBody(dst []byte) []byte {
 	dst = wire.AppendUvarint(dst, uint64(m.Code))
 	dst = wire.AppendUvarint(dst, uint64(m.Action))
 	dst = wire.AppendString(dst, m.Message)
-	return appendDuration(dst, m.Backoff)
+	dst = appendDuration(dst, m.Backoff)
+	dst = wire.AppendBool(dst, m.Compensation != nil)
+	if c := m.Compensation; c != nil {
+		dst = wire.AppendUvarint(dst, c.ClientVersion)
+		dst = wire.AppendUvarint(dst, uint64(len(c.Reverted)))
+		for _, r := range c.Reverted {
+			dst = appendReverted(dst, r)
+		}
+	}
+	return dst
+}
+
+// appendReverted appends r: its kind, its class, then an object's primary
+// key (its kind, then a varint or a string) or a column's field.
+func appendReverted(dst []byte, r Reverted) []byte {
+	dst = append(dst, byte(r.Kind))
+	dst = wire.AppendString(dst, r.Class)
+	switch r.Kind {
+	case RevertedObject:
+		dst = append(dst, byte(r.PK.Kind))
+		if r.PK.Kind == schema.String {
+			return wire.AppendString(dst, r.PK.Str)
+		}
+		return wire.AppendVarint(dst, r.PK.Int)
+	case RevertedColumn:
+		return wire.AppendString(dst, r.Field)
+	}
+	return dst
 }
 
 func (m *Error) decodeBody(d *wire.Decoder) {
@@ -252,6 +285,46 @@ func (m *Error) decodeBody(d *wire.Decoder) {
 	}
 	m.Message = d.String("error message")
 	m.Backoff = time.Duration(d.Varint("backoff"))
+	if !d.Bool("has compensation") {
+		return
+	}
+	c := &Compensation{ClientVersion: d.Uvarint("reverted client version")}
+	n := d.Count("reverted count", minRevertedSize)
+	c.Reverted = make([]Reverted, 0, min(n, maxPrealloc))
+	for i := range n {
+		c.Reverted = append(c.Reverted, decodeReverted(d))
+		if d.Err() != nil {
+			d.Within(fmt.Sprintf("reverted %d", i))
+			return
+		}
+	}
+	if d.Err() == nil {
+		m.Compensation = c
+	}
+}
+
+func decodeReverted(d *wire.Decoder) Reverted {
+	at := d.Offset()
+	r := Reverted{Kind: RevertedKind(d.Byte("reverted kind"))}
+	r.Class = d.String("reverted class")
+	switch r.Kind {
+	case RevertedObject:
+		kat := d.Offset()
+		switch k := schema.Kind(d.Byte("reverted primary key kind")); k {
+		case schema.Int:
+			r.PK = changeset.PK{Kind: k, Int: d.Varint("reverted primary key")}
+		case schema.String:
+			r.PK = changeset.PK{Kind: k, Str: d.String("reverted primary key")}
+		default:
+			d.Fail(kat, "reverted primary key kind", fmt.Sprintf("kind %d is no primary key kind", uint8(k)))
+		}
+	case RevertedColumn:
+		r.Field = d.String("reverted field")
+	case RevertedTable:
+	default:
+		d.Fail(at, "reverted kind", fmt.Sprintf("unknown kind %d", uint8(r.Kind)))
+	}
+	return r
 }
 
 func (m *Ping) appendBody(dst []byte) []byte {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/syncsim/syncsim/engine/changeset"
+	"github.com/syncsim/syncsim/engine/schema"
 	"github.com/syncsim/syncsim/engine/wire"
 )
 
@@ -166,9 +167,66 @@ type Unbind struct {
 type Error struct {
 	SessionIdent uint64
 	Code         ErrorCode
-	Action       Action // normally Code.Action(); see Action.WithoutRecovery
-	Message      string
+	Action       Action        // normally Code.Action(); see Action.WithoutRecovery
+	Message      string        // for humans; Compensation is the machine-readable part
 	Backoff      time.Duration // server's backoff override for ActionRetry; 0: none
+	// Compensation identifies, for a CompensatingWrite (and only then, and
+	// always then), the changeset whose writes the server reverted and what
+	// it reverted.
+	Compensation *Compensation
+}
+
+// Compensation is what a compensating write reverted: writes of the
+// session's client file's changeset of client version ClientVersion.
+type Compensation struct {
+	ClientVersion uint64     // of the changeset reverted; never 0
+	Reverted      []Reverted // the objects, columns and tables reverted, each once, in the order written; never empty
+}
+
+// Reverted names one object, column or table a compensating write
+// reverted: Class[PK] for an object, Class.Field for a column, Class for a
+// table. The fields its kind does not use are zero.
+type Reverted struct {
+	Kind  RevertedKind
+	Class string
+	PK    changeset.PK // an object's primary key (an int or a string)
+	Field string       // a column's name
+}
+
+// RevertedKind says what a Reverted names. The numeric values are part of
+// the wire format.
+type RevertedKind uint8
+
+// The kinds of Reverted.
+const (
+	RevertedInvalid RevertedKind = iota
+	RevertedObject
+	RevertedColumn
+	RevertedTable
+)
+
+var revertedKindNames = [...]string{"invalid", "object", "column", "table"}
+
+func (k RevertedKind) String() string {
+	if int(k) < len(revertedKindNames) {
+		return revertedKindNames[k]
+	}
+	return fmt.Sprintf("reverted kind %d", uint8(k))
+}
+
+// String names r as the server's message does: Class[pk] (a string key
+// quoted), Class.field or Class.
+func (r Reverted) String() string {
+	switch r.Kind {
+	case RevertedObject:
+		if r.PK.Kind == schema.String {
+			return fmt.Sprintf("%s[%q]", r.Class, r.PK.Str)
+		}
+		return fmt.Sprintf("%s[%d]", r.Class, r.PK.Int)
+	case RevertedColumn:
+		return r.Class + "." + r.Field
+	}
+	return r.Class
 }
 
 // Ping is the client's heartbeat: its clock at sending and the last

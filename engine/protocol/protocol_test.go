@@ -50,6 +50,30 @@ func TestTrailingBytesAreRejected(t *testing.T) {
 	})
 }
 
+// TestGoldenEncoding_CompensatingWrite pins the encoding of an ERROR with
+// a compensation: a change to these bytes is a format change and needs a
+// new FormatVersion.
+func TestGoldenEncoding_CompensatingWrite(t *testing.T) {
+	m := &protocol.Error{SessionIdent: 1, Code: protocol.CompensatingWrite, Action: protocol.ActionRevert, Message: "m",
+		Compensation: &protocol.Compensation{ClientVersion: 3, Reverted: []protocol.Reverted{
+			{Kind: protocol.RevertedObject, Class: "T", PK: changeset.IntPK(1)},
+			{Kind: protocol.RevertedObject, Class: "T", PK: changeset.StrPK("k")},
+			{Kind: protocol.RevertedColumn, Class: "T", Field: "f"},
+			{Kind: protocol.RevertedTable, Class: "U"},
+		}}}
+	const want = "5002" + "08" + "01" + "dc01" + "06" + "016d" + "00" + "01" + "03" + "04" +
+		"01" + "0154" + "01" + "02" + "01" + "0154" + "03" + "016b" + "02" + "0154" + "0166" + "03" + "0155"
+	assert.Equal(t, want, hex.EncodeToString(protocol.Encode(m)))
+	got, err := protocol.Decode(protocol.Encode(m))
+	require.NoError(t, err)
+	assert.Equal(t, m, got)
+	var names []string
+	for _, r := range m.Compensation.Reverted {
+		names = append(names, r.String())
+	}
+	assert.Equal(t, []string{"T[1]", `T["k"]`, "T.f", "U"}, names)
+}
+
 // golden pins the encoding of one message: a change to these bytes is a
 // format change and needs a new FormatVersion.
 func TestGoldenEncoding(t *testing.T) {
@@ -61,7 +85,7 @@ func TestGoldenEncoding(t *testing.T) {
 			Version: 2, LastIntegratedServerVersion: 7, OriginTimestamp: 5, OriginFileIdent: 3,
 			Instructions: []changeset.Instruction{{Op: changeset.EraseObject, Class: "T", PK: changeset.IntPK(1)}}}}},
 	}
-	const want = "5001" + "05" + "01" + "0904" + "ac02" + "0a" + "0408" + "00" + "01" + "0904" +
+	const want = "5002" + "05" + "01" + "0904" + "ac02" + "0a" + "0408" + "00" + "01" + "0904" +
 		"4301" + "02" + "07" + "0a" + "03" + "01" + "06" + "0154" + "0102"
 	assert.Equal(t, want, hex.EncodeToString(protocol.Encode(m)))
 }
@@ -74,23 +98,35 @@ func TestDecodeRejects(t *testing.T) {
 	}{
 		{"empty input", "", "message: header needs 2 bytes"},
 		{"wrong magic byte", "4301 07 01", "magic byte 0x43"},
-		{"unknown format version is named", "5002 07 01", "format version 2, this build reads version 1"},
-		{"unknown message type", "5001 2a", "unknown type 42"},
-		{"message type zero", "5001 00", "unknown type 0"},
-		{"session ident 0", "5001 07 00", "UNBIND: session ident 0"},
-		{"empty realm path", "5001 01 01 00 00 00 00 00", "BIND: empty realm path"},
-		{"bool other than 0 or 1", "5001 01 01 0161 00 00 05 00", "bool byte 0x05"},
-		{"assigned client file ident 0", "5001 02 01 00 07", "SERVER_IDENT: client file ident 0"},
-		{"presented client file ident 0", "5001 03 01 00 00 00 00 00", "CLIENT_IDENT: client file ident 0"},
-		{"unknown error code", "5001 08 00 63 01 00 00", "unknown code 99"},
-		{"error code beyond 16 bits", "5001 08 00 e58004 01 00 00", "unknown code 65637"},
-		{"unknown action", "5001 08 00 65 07 00 00", "unknown action 7"},
-		{"action invalid", "5001 08 00 65 00 00 00", "unknown action 0"},
-		{"negative backoff", "5001 08 00 65 02 00 01", "negative backoff"},
-		{"negative round-trip time", "5001 09 00 03", "negative round-trip time"},
-		{"changeset count beyond the input", "5001 04 01 00 00 00 00 05 4301000000000000", "count 5 exceeds"},
-		{"malformed changeset inside", "5001 04 01 00 00 00 00 01 4301 00 00 00 00 01 07 0154 0102 0166 00 09", "changeset 0: instruction 0: value kind: unknown kind 9"},
-		{"changeset of unknown version inside", "5001 04 01 00 00 00 00 01 4302 00 00 00 00 00", "changeset 0: changeset: format version 2"},
+		{"unknown format version is named", "5003 07 01", "format version 3, this build reads version 2"},
+		{"unknown message type", "5002 2a", "unknown type 42"},
+		{"message type zero", "5002 00", "unknown type 0"},
+		{"session ident 0", "5002 07 00", "UNBIND: session ident 0"},
+		{"empty realm path", "5002 01 01 00 00 00 00 00", "BIND: empty realm path"},
+		{"bool other than 0 or 1", "5002 01 01 0161 00 00 05 00", "bool byte 0x05"},
+		{"assigned client file ident 0", "5002 02 01 00 07", "SERVER_IDENT: client file ident 0"},
+		{"presented client file ident 0", "5002 03 01 00 00 00 00 00", "CLIENT_IDENT: client file ident 0"},
+		{"unknown error code", "5002 08 00 63 01 00 00 00", "unknown code 99"},
+		{"error code beyond 16 bits", "5002 08 00 e58004 01 00 00 00", "unknown code 65637"},
+		{"unknown action", "5002 08 00 65 07 00 00 00", "unknown action 7"},
+		{"action invalid", "5002 08 00 65 00 00 00 00", "unknown action 0"},
+		{"negative backoff", "5002 08 00 65 02 00 01 00", "negative backoff"},
+		{"a compensating write carries its compensation", "5002 08 01 dc01 06 00 00 00", "ERROR: compensating write without its compensation"},
+		{"only a compensating write carries a compensation", "5002 08 01 65 02 00 00 01 05 01 03 0154", "a compensation in an error of code bad syntax"},
+		{"compensation flag other than 0 or 1", "5002 08 01 dc01 06 00 00 02", "has compensation: bool byte 0x02"},
+		{"compensation of client version 0", "5002 08 01 dc01 06 00 00 01 00 01 03 0154", "compensation: client version 0"},
+		{"compensation that reverted nothing", "5002 08 01 dc01 06 00 00 01 05 00", "compensation: nothing reverted"},
+		{"reverted count beyond the input", "5002 08 01 dc01 06 00 00 01 05 09 03 0154", "reverted count: count 9 exceeds"},
+		{"unknown reverted kind", "5002 08 01 dc01 06 00 00 01 05 01 07 0154", "reverted 0: reverted kind: unknown kind 7"},
+		{"reverted kind invalid", "5002 08 01 dc01 06 00 00 01 05 01 00 0154", "reverted 0: reverted kind: unknown kind 0"},
+		{"reverted object's key of no key kind", "5002 08 01 dc01 06 00 00 01 05 01 01 0154 02 01", "reverted 0: reverted primary key kind: kind 2 is no primary key kind"},
+		{"reverted object's key truncated", "5002 08 01 dc01 06 00 00 01 05 01 01 0154 03 05", "reverted 0: reverted primary key"},
+		{"reverted class named", "5002 08 01 dc01 06 00 00 01 05 01 01 00 01 02", "reverted 0: object of an empty class name"},
+		{"reverted column named", "5002 08 01 dc01 06 00 00 01 05 01 02 0154 00", "reverted 0: column of T: empty field name"},
+		{"negative round-trip time", "5002 09 00 03", "negative round-trip time"},
+		{"changeset count beyond the input", "5002 04 01 00 00 00 00 05 4301000000000000", "count 5 exceeds"},
+		{"malformed changeset inside", "5002 04 01 00 00 00 00 01 4301 00 00 00 00 01 07 0154 0102 0166 00 09", "changeset 0: instruction 0: value kind: unknown kind 9"},
+		{"changeset of unknown version inside", "5002 04 01 00 00 00 00 01 4302 00 00 00 00 00", "changeset 0: changeset: format version 2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.rule, func(t *testing.T) {
@@ -104,9 +140,9 @@ func TestDecodeRejects(t *testing.T) {
 func TestDecodeErrorKinds(t *testing.T) {
 	_, err := protocol.Decode(hx(t, "5009 07 01"))
 	assert.ErrorIs(t, err, wire.ErrVersion, "a server answers this with WrongProtocolVersion")
-	_, err = protocol.Decode(hx(t, "5001 63"))
+	_, err = protocol.Decode(hx(t, "5002 63"))
 	assert.ErrorIs(t, err, protocol.ErrUnknownType, "a server answers this with UnknownMessage")
-	_, err = protocol.Decode(hx(t, "5001 07 00"))
+	_, err = protocol.Decode(hx(t, "5002 07 00"))
 	assert.ErrorIs(t, err, protocol.ErrInvalid)
 }
 
@@ -123,6 +159,18 @@ func TestValidate(t *testing.T) {
 		{"an error has a known code", &protocol.Error{Code: 7, Action: protocol.ActionFatal}, "unknown error code 7"},
 		{"uploaded changesets are valid", &protocol.Upload{SessionIdent: 1, Changesets: []changeset.Changeset{{}, bad}}, "UPLOAD: changeset 1: invalid changeset: instruction 0: Update: empty field name"},
 		{"downloaded changesets are valid", &protocol.Download{SessionIdent: 1, Changesets: []protocol.ServerChangeset{{Changeset: bad}}}, "DOWNLOAD: changeset 0"},
+		{"a compensating write names its changeset's client version", &protocol.Error{Code: protocol.CompensatingWrite, Action: protocol.ActionRevert,
+			Compensation: &protocol.Compensation{Reverted: []protocol.Reverted{{Kind: protocol.RevertedTable, Class: "T"}}}}, "compensation: client version 0"},
+		{"a reverted object's key is an int or a string", &protocol.Error{Code: protocol.CompensatingWrite, Action: protocol.ActionRevert,
+			Compensation: &protocol.Compensation{ClientVersion: 1, Reverted: []protocol.Reverted{{Kind: protocol.RevertedObject, Class: "T"}}}}, "reverted 0: object T: primary key of kind invalid"},
+		{"a reverted object's key has one value", &protocol.Error{Code: protocol.CompensatingWrite, Action: protocol.ActionRevert,
+			Compensation: &protocol.Compensation{ClientVersion: 1, Reverted: []protocol.Reverted{{Kind: protocol.RevertedObject, Class: "T", PK: changeset.PK{Kind: schema.Int, Str: "x"}}}}}, "a int primary key with a value of another kind"},
+		{"a reverted object has no field", &protocol.Error{Code: protocol.CompensatingWrite, Action: protocol.ActionRevert,
+			Compensation: &protocol.Compensation{ClientVersion: 1, Reverted: []protocol.Reverted{{Kind: protocol.RevertedObject, Class: "T", PK: changeset.IntPK(1), Field: "f"}}}}, "object T[1]: a field name"},
+		{"a reverted column has no key", &protocol.Error{Code: protocol.CompensatingWrite, Action: protocol.ActionRevert,
+			Compensation: &protocol.Compensation{ClientVersion: 1, Reverted: []protocol.Reverted{{Kind: protocol.RevertedColumn, Class: "T", PK: changeset.IntPK(1), Field: "f"}}}}, "column T.f: a primary key"},
+		{"a reverted table has no key or field", &protocol.Error{Code: protocol.CompensatingWrite, Action: protocol.ActionRevert,
+			Compensation: &protocol.Compensation{ClientVersion: 1, Reverted: []protocol.Reverted{{Kind: protocol.RevertedTable, Class: "T", Field: "f"}}}}, "table T: a primary key or field name"},
 		{"any pong is valid", &protocol.Pong{Timestamp: -5}, ""},
 		{"a ping may measure no round trip yet", &protocol.Ping{}, ""},
 		{"a ping's round trip is not negative", &protocol.Ping{RTT: -time.Second}, "negative round-trip time -1s"},

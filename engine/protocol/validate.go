@@ -3,6 +3,9 @@ package protocol
 import (
 	"errors"
 	"fmt"
+
+	"github.com/syncsim/syncsim/engine/changeset"
+	"github.com/syncsim/syncsim/engine/schema"
 )
 
 func validate(m Message) error {
@@ -91,8 +94,9 @@ func (m *Unbind) Validate() error { return validate(m) }
 
 func (m *Unbind) check() error { return session(m.SessionIdent) }
 
-// Validate checks that m has a known code and action and no negative
-// backoff. SessionIdent 0 is allowed: a connection-level error.
+// Validate checks that m has a known code and action, no negative backoff,
+// and a valid Compensation if and only if it is a CompensatingWrite.
+// SessionIdent 0 is allowed: a connection-level error.
 func (m *Error) Validate() error { return validate(m) }
 
 func (m *Error) check() error {
@@ -103,6 +107,60 @@ func (m *Error) check() error {
 		return fmt.Errorf("unknown action %d", uint8(m.Action))
 	case m.Backoff < 0:
 		return fmt.Errorf("negative backoff %v", m.Backoff)
+	case m.Code == CompensatingWrite && m.Compensation == nil:
+		return fmt.Errorf("%s without its compensation", m.Code)
+	case m.Code != CompensatingWrite && m.Compensation != nil:
+		return fmt.Errorf("a compensation in an error of code %s", m.Code)
+	case m.Compensation != nil:
+		if err := m.Compensation.check(); err != nil {
+			return fmt.Errorf("compensation: %w", err)
+		}
+	}
+	return nil
+}
+
+func (c *Compensation) check() error {
+	if c.ClientVersion == 0 {
+		return errors.New("client version 0")
+	}
+	if len(c.Reverted) == 0 {
+		return errors.New("nothing reverted")
+	}
+	for i, r := range c.Reverted {
+		if err := r.check(); err != nil {
+			return fmt.Errorf("reverted %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+func (r *Reverted) check() error {
+	if r.Class == "" {
+		return fmt.Errorf("%s of an empty class name", r.Kind)
+	}
+	switch r.Kind {
+	case RevertedObject:
+		switch {
+		case r.PK.Kind != schema.Int && r.PK.Kind != schema.String:
+			return fmt.Errorf("object %s: primary key of kind %s", r.Class, r.PK.Kind)
+		case r.PK.Kind == schema.Int && r.PK.Str != "", r.PK.Kind == schema.String && r.PK.Int != 0:
+			return fmt.Errorf("object %s: a %s primary key with a value of another kind", r.Class, r.PK.Kind)
+		case r.Field != "":
+			return fmt.Errorf("object %s: a field name", r)
+		}
+	case RevertedColumn:
+		switch {
+		case r.Field == "":
+			return fmt.Errorf("column of %s: empty field name", r.Class)
+		case r.PK != (changeset.PK{}):
+			return fmt.Errorf("column %s: a primary key", r)
+		}
+	case RevertedTable:
+		if r.PK != (changeset.PK{}) || r.Field != "" {
+			return fmt.Errorf("table %s: a primary key or field name", r.Class)
+		}
+	default:
+		return fmt.Errorf("unknown kind %d", uint8(r.Kind))
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/syncsim/syncsim/engine/merge/mergetest"
 	"github.com/syncsim/syncsim/engine/protocol"
 	"github.com/syncsim/syncsim/engine/schema"
+	"github.com/syncsim/syncsim/engine/store"
 	"github.com/syncsim/syncsim/sim/disk"
 )
 
@@ -37,7 +38,7 @@ type syncRun struct {
 func newSyncRun(t *rapid.T) *syncRun {
 	fleet := mergetest.Clients(3, 4, 4).Draw(t, "fleet")
 	s := &syncRun{t: t, d: newDisk(t, 1), clk: &stepClock{}, srv: newRefServer()}
-	base := &changeset.Changeset{Version: 1, OriginFileIdent: baseIdent, Instructions: rebuild(fleet.Base)}
+	base := &changeset.Changeset{Version: 1, OriginFileIdent: baseIdent, Instructions: store.Rebuild(fleet.Base)}
 	require.NoError(t, s.srv.integrate(baseIdent, base))
 	for _, seq := range fleet.Clients {
 		var cs []*changeset.Changeset

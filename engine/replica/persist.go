@@ -248,7 +248,7 @@ func (r *Replica) snapshot() [][]byte {
 	if r.pending != nil {
 		recs = append(recs, encodePending(r.pending))
 	}
-	ins := rebuild(r.state)
+	ins := store.Rebuild(r.state)
 	for len(ins) > 0 {
 		n := min(len(ins), stateChunk)
 		recs = append(recs, changeset.AppendBinary([]byte{recState}, &changeset.Changeset{Instructions: ins[:n]}))
@@ -261,25 +261,4 @@ func (r *Replica) snapshot() [][]byte {
 		recs = append(recs, changeset.AppendBinary([]byte{recRecip}, cs))
 	}
 	return recs
-}
-
-// rebuild returns instructions that build s from an empty state: its
-// tables, its columns, then each object with its non-null fields and its
-// stored lists (dangling links included).
-func rebuild(s *store.State) []changeset.Instruction {
-	sch := s.Schema()
-	var ins []changeset.Instruction
-	for _, c := range sch.Classes {
-		ins = append(ins, changeset.Instruction{Op: changeset.AddTable, Class: c.Name, PKKind: c.PKKind})
-		for _, p := range c.Props {
-			ins = append(ins, changeset.Instruction{Op: changeset.AddColumn, Class: c.Name, Field: p.Name, Type: p.Type})
-		}
-	}
-	for _, c := range sch.Classes {
-		for _, pk := range s.Objects(c.Name) {
-			obj, _ := recreate(s, c.Name, pk) // the object exists: no error
-			ins = append(ins, obj...)
-		}
-	}
-	return ins
 }

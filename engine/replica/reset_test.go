@@ -29,7 +29,7 @@ func freshCopy(t *testing.T, st env.Storage, state *store.State) *Replica {
 	require.NoError(t, f.Integrate(&protocol.Download{SessionIdent: 1, ServerVersionSalt: freshEpoch, LatestServerVersion: 3,
 		DownloadCursor: protocol.DownloadCursor{ServerVersion: 3},
 		Changesets: []protocol.ServerChangeset{{ServerVersion: 3, Changeset: changeset.Changeset{
-			Version: 1, OriginFileIdent: 77, Instructions: rebuild(state)}}}}))
+			Version: 1, OriginFileIdent: 77, Instructions: store.Rebuild(state)}}}}))
 	return f
 }
 

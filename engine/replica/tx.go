@@ -145,7 +145,7 @@ func (tx *Tx) Create(class string, pk changeset.PK) error {
 
 // Erase erases the object class[pk]. Links to it dangle.
 func (tx *Tx) Erase(class string, pk changeset.PK) error {
-	inv, err := recreate(tx.r.state, class, pk)
+	inv, err := store.Recreate(tx.r.state, class, pk)
 	if err != nil {
 		return fmt.Errorf("erase %s: %w", object(class, pk), err)
 	}
@@ -221,40 +221,6 @@ func same(a, b changeset.Value) bool {
 		return math.Float64bits(a.Float) == math.Float64bits(b.Float)
 	}
 	return a == b
-}
-
-// recreate returns the instructions that bring back class[pk] as it is
-// now: create it, set its non-null fields, fill its lists.
-func recreate(s *store.State, class string, pk changeset.PK) ([]changeset.Instruction, error) {
-	c, ok := s.Class(class)
-	if !ok {
-		return nil, fmt.Errorf("%w: class %q", store.ErrNotFound, class)
-	}
-	if !s.Exists(class, pk) {
-		return nil, fmt.Errorf("%w: object %s", store.ErrNotFound, object(class, pk))
-	}
-	ins := []changeset.Instruction{{Op: changeset.CreateObject, Class: class, PK: pk}}
-	for _, p := range c.Props {
-		if p.Type.List {
-			l, err := s.StoredList(class, pk, p.Name)
-			if err != nil {
-				return nil, err
-			}
-			for i, v := range l {
-				ins = append(ins, changeset.Instruction{Op: changeset.ArrayInsert, Class: class, PK: pk, Field: p.Name,
-					Index: uint32(i), PriorSize: uint32(i), Value: v})
-			}
-			continue
-		}
-		v, err := s.Stored(class, pk, p.Name)
-		if err != nil {
-			return nil, err
-		}
-		if !v.Null() {
-			ins = append(ins, changeset.Instruction{Op: changeset.Update, Class: class, PK: pk, Field: p.Name, Value: v})
-		}
-	}
-	return ins, nil
 }
 
 // object names class[pk] for errors.

@@ -11,6 +11,7 @@ import (
 	"github.com/syncsim/syncsim/engine/env"
 	"github.com/syncsim/syncsim/engine/journal"
 	"github.com/syncsim/syncsim/engine/protocol"
+	"github.com/syncsim/syncsim/engine/store"
 	"github.com/syncsim/syncsim/engine/wire"
 )
 
@@ -86,7 +87,7 @@ func (r *realm) snapshot() [][]byte {
 	meta = wire.AppendUvarint(meta, uint64(len(r.files)))
 	meta = wire.AppendBool(meta, r.declared != nil)
 	if r.declared != nil {
-		meta = changeset.AppendBinary(meta, &changeset.Changeset{Instructions: schemaInstructions(*r.declared)})
+		meta = changeset.AppendBinary(meta, &changeset.Changeset{Instructions: store.SchemaInstructions(*r.declared)})
 	}
 	recs := [][]byte{meta}
 	for _, e := range r.entries {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/syncsim/syncsim/engine/changeset"
 	"github.com/syncsim/syncsim/engine/env"
-	"github.com/syncsim/syncsim/engine/schema"
+	"github.com/syncsim/syncsim/engine/protocol"
 	"github.com/syncsim/syncsim/engine/store"
 )
 
@@ -47,16 +47,22 @@ func (r *realm) admit(f *file, cs *changeset.Changeset, at env.Time) ([][]byte, 
 		return recs, nil, nil
 	}
 	recs = append(recs, encodeServer(at, comp))
-	return recs, &revert{version: r.latestVersion(), message: revertMessage(cs.Version, f.role, writes)}, nil
+	return recs, &revert{version: r.latestVersion(), message: revertMessage(cs.Version, f.role, writes),
+		compensation: &protocol.Compensation{ClientVersion: cs.Version, Reverted: writes}}, nil
 }
 
 // revertMessage is the message of the ERROR CompensatingWrite for the
 // writes a changeset of client version version made that role did not
-// permit: a first line naming the version and the role, then one line per
-// object (as "Class[pk]", a string key quoted), column ("Class.field") or
-// table ("Class") reverted.
-func revertMessage(version uint64, role string, writes []string) string {
-	return fmt.Sprintf("client version %d: role %q may not write these; reverted:\n%s", version, role, strings.Join(writes, "\n"))
+// permit, for humans: a first line naming the version and the role, then
+// one line per object (as "Class[pk]", a string key quoted), column
+// ("Class.field") or table ("Class") reverted. The ERROR's Compensation
+// says the same for machines.
+func revertMessage(version uint64, role string, writes []protocol.Reverted) string {
+	lines := make([]string, len(writes))
+	for i, w := range writes {
+		lines[i] = w.String()
+	}
+	return fmt.Sprintf("client version %d: role %q may not write these; reverted:\n%s", version, role, strings.Join(lines, "\n"))
 }
 
 // compensation returns the instructions that revert, on pre·c, the
@@ -68,9 +74,9 @@ func revertMessage(version uint64, role string, writes []string) string {
 // table are either all permitted or all reverted; reverting them in
 // reverse order, each by its inverse, brings those back exactly, whatever
 // the permitted instructions in between did elsewhere.
-func compensation(pre *store.State, c *changeset.Changeset, role Role) ([]changeset.Instruction, []string, error) {
+func compensation(pre *store.State, c *changeset.Changeset, role Role) ([]changeset.Instruction, []protocol.Reverted, error) {
 	var groups [][]changeset.Instruction
-	var writes []string
+	var writes []protocol.Reverted
 	for i := range c.Instructions {
 		in := &c.Instructions[i]
 		if !role.permits(in) {
@@ -100,7 +106,8 @@ func inverse(s *store.State, in *changeset.Instruction) []changeset.Instruction 
 		}
 		un.Op = changeset.EraseObject
 	case changeset.EraseObject:
-		return recreate(s, in.Class, in.PK)
+		ins, _ := store.Recreate(s, in.Class, in.PK) // a missing object: in does not apply, the caller finds out
+		return ins
 	case changeset.Update:
 		un.Op = changeset.Update
 		if in.InList {
@@ -129,51 +136,27 @@ func inverse(s *store.State, in *changeset.Instruction) []changeset.Instruction 
 		un.Op, un.Index, un.To, un.PriorSize = changeset.ArrayMove, in.To, in.Index, in.PriorSize
 	case changeset.Clear:
 		l, _ := s.StoredList(in.Class, in.PK, in.Field)
-		return inserts(in.Class, in.PK, in.Field, l)
+		return store.Inserts(in.Class, in.PK, in.Field, l)
 	case changeset.EraseColumn:
-		return recreateColumn(s, in.Class, in.Field)
+		ins, _ := store.RecreateColumn(s, in.Class, in.Field) // a missing column: as above
+		return ins
 	case changeset.EraseTable:
-		return recreateTable(s, in.Class)
+		ins, _ := store.RecreateTable(s, in.Class) // a missing table: as above
+		return ins
 	default:
 		return nil // AddTable and AddColumn are always permitted
 	}
 	return []changeset.Instruction{un}
 }
 
-// recreateColumn returns the instructions that bring back column field of
-// class, with every object's value, as it is in s.
-func recreateColumn(s *store.State, class, field string) []changeset.Instruction {
-	c, _ := s.Class(class)
-	p, _ := c.Property(field)
-	ins := []changeset.Instruction{{Op: changeset.AddColumn, Class: class, Field: field, Type: p.Type}}
-	for _, pk := range s.Objects(class) {
-		ins = append(ins, refill(s, class, pk, p)...)
-	}
-	return ins
-}
-
-// recreateTable returns the instructions that bring back class with its
-// columns and objects as it is in s.
-func recreateTable(s *store.State, class string) []changeset.Instruction {
-	c, _ := s.Class(class)
-	ins := schemaInstructions(schema.Schema{Classes: []schema.Class{c}})
-	for _, pk := range s.Objects(class) {
-		ins = append(ins, recreate(s, class, pk)...)
-	}
-	return ins
-}
-
 // written names what an instruction writes: its object, or its column or
 // table for a schema instruction.
-func written(in *changeset.Instruction) string {
+func written(in *changeset.Instruction) protocol.Reverted {
 	switch in.Op {
 	case changeset.EraseTable:
-		return in.Class
+		return protocol.Reverted{Kind: protocol.RevertedTable, Class: in.Class}
 	case changeset.EraseColumn:
-		return in.Class + "." + in.Field
+		return protocol.Reverted{Kind: protocol.RevertedColumn, Class: in.Class, Field: in.Field}
 	}
-	if in.PK.Kind == schema.String {
-		return fmt.Sprintf("%s[%q]", in.Class, in.PK.Str)
-	}
-	return fmt.Sprintf("%s[%d]", in.Class, in.PK.Int)
+	return protocol.Reverted{Kind: protocol.RevertedObject, Class: in.Class, PK: in.PK}
 }

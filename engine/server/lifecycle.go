@@ -137,7 +137,7 @@ func (r *realm) enable(at env.Time) error {
 	if r.s.opts.Mutants.Has(mutant.EnableLosesData) {
 		state = store.New() // MUTANT enable-loses-data
 	}
-	boot := &changeset.Changeset{Version: 1, OriginTimestamp: beginningOfTime, Instructions: rebuild(state)}
+	boot := &changeset.Changeset{Version: 1, OriginTimestamp: beginningOfTime, Instructions: store.Rebuild(state)}
 	r.newEpoch()
 	r.content = content{state: state, files: map[uint64]*file{}, epochStart: r.nextFile,
 		breaking: r.pendingBreaking, declared: r.declared}

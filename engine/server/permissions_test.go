@@ -123,6 +123,11 @@ func TestForbiddenWrite_CompensatingWriteRevertsIt(t *testing.T) {
 			assert.Contains(t, rev.Message, s)
 		}
 		assert.NotContains(t, rev.Message, "Note", "the permitted write is not reverted")
+		task := func(i int64) protocol.Reverted {
+			return protocol.Reverted{Kind: protocol.RevertedObject, Class: "Task", PK: changeset.IntPK(i)}
+		}
+		assert.Equal(t, &protocol.Compensation{ClientVersion: 1, Reverted: []protocol.Reverted{task(1), task(3), task(2)}},
+			rev.Compensation, "the ERROR names the reverted changeset and objects as typed fields, each once, in the order written")
 		d := expectDownload(t, msgs[1:])
 		assert.Equal(t, uint64(1), d.UploadCursor.ClientVersion, "the write is integrated and acknowledged")
 		require.Len(t, d.Changesets, 1, "the compensating write")

@@ -7,6 +7,7 @@ import (
 	"github.com/syncsim/syncsim/engine/env"
 	"github.com/syncsim/syncsim/engine/protocol"
 	"github.com/syncsim/syncsim/engine/schema"
+	"github.com/syncsim/syncsim/engine/store"
 )
 
 // ChangeSchema sets the server's declared schema for the realm (initially
@@ -27,7 +28,7 @@ func (s *Server) ChangeSchema(path string, sch schema.Schema) error {
 	if err := sch.Validate(); err != nil {
 		return fmt.Errorf("server: ChangeSchema(%q): %w", path, err)
 	}
-	sch, err := schemaOf(schemaInstructions(sch)) // a copy the caller cannot change
+	sch, err := schemaOf(store.SchemaInstructions(sch)) // a copy the caller cannot change
 	if err != nil {
 		return fmt.Errorf("server: ChangeSchema(%q): %w", path, err)
 	}
@@ -45,7 +46,7 @@ func (s *Server) ChangeSchema(path string, sch schema.Schema) error {
 		r.endSessions(protocol.SchemaChange, "breaking schema change:\n"+change.String(), 0)
 	}
 	r.persist(changeset.AppendBinary(appendTime(record(recSchema), now),
-		&changeset.Changeset{Instructions: schemaInstructions(sch)}))
+		&changeset.Changeset{Instructions: store.SchemaInstructions(sch)}))
 	return nil
 }
 

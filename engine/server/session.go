@@ -49,8 +49,9 @@ type mark struct {
 // sent once the compensating changeset (at server version version) is
 // durable.
 type revert struct {
-	version uint64
-	message string
+	version      uint64
+	message      string
+	compensation *protocol.Compensation
 }
 
 func (s *Server) accept(c env.Conn) env.Handler {
@@ -361,7 +362,8 @@ func (ss *session) push() {
 	}
 	for len(ss.reverts) > 0 && ss.reverts[0].version <= r.durable {
 		ss.c.send(&protocol.Error{SessionIdent: ss.ident, Code: protocol.CompensatingWrite,
-			Action: ss.c.s.action(protocol.CompensatingWrite), Message: ss.reverts[0].message})
+			Action: ss.c.s.action(protocol.CompensatingWrite), Message: ss.reverts[0].message,
+			Compensation: ss.reverts[0].compensation})
 		ss.reverts = ss.reverts[1:]
 	}
 	for {

@@ -9,11 +9,8 @@
 package observe
 
 import (
-	"fmt"
 	"hash/fnv"
 	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/syncsim/syncsim/engine/protocol"
 	"github.com/syncsim/syncsim/history"
@@ -186,7 +183,7 @@ func (w *Wire) serverSent(conn uint64, msg []byte) {
 		// if its report never arrives (the changeset that reverts reaches
 		// the client in a DOWNLOAD all the same).
 		if s := w.sessions[sessionKey{conn, e.SessionIdent}]; s != nil && e.Code == protocol.CompensatingWrite {
-			w.reverted(s, e.Message)
+			w.reverted(s, e.Compensation)
 		}
 		return
 	}
@@ -353,38 +350,17 @@ func (w *Wire) acknowledge(k fileKey, acked uint64, at int64, seq uint64) {
 }
 
 // reverted records a compensating write the server reported to s's client
-// (as it sent the report), one Revert
-// per object its message names. The message is the server's: a first line
-// "client version <v>: ...", then one line per object ("Class[pk]", a
-// string key quoted), column ("Class.field") or table ("Class") reverted;
-// only objects are recorded.
-func (w *Wire) reverted(s *session, msg string) {
-	lines := strings.Split(msg, "\n")
-	var version uint64
-	if _, err := fmt.Sscanf(lines[0], "client version %d:", &version); err != nil || s.file == 0 {
+// (as it sent the report): one Revert per object the report's typed
+// compensation names, for the changeset of s's file with the client
+// version it names. Columns and tables reverted are no objects.
+func (w *Wire) reverted(s *session, c *protocol.Compensation) {
+	if c == nil || s.file == 0 {
 		return
 	}
-	for _, line := range lines[1:] {
-		if object, ok := parseObject(line); ok {
+	for _, r := range c.Reverted {
+		if r.Kind == protocol.RevertedObject {
 			w.h.Reverts = append(w.h.Reverts, history.Revert{Client: s.client, Realm: s.realm,
-				Changeset: history.ChangesetID{File: s.file, Version: version}, Object: object, At: int64(w.clk.Now())})
+				Changeset: history.ChangesetID{File: s.file, Version: c.ClientVersion}, Object: ObjectName(r.Class, r.PK), At: int64(w.clk.Now())})
 		}
 	}
-}
-
-// parseObject reads "Class[pk]" (pk an int or a quoted string) as the
-// oracle's object name.
-func parseObject(s string) (string, bool) {
-	class, key, ok := strings.Cut(s, "[")
-	key, closed := strings.CutSuffix(key, "]")
-	if !ok || !closed || class == "" {
-		return "", false
-	}
-	if str, err := strconv.Unquote(key); err == nil {
-		return history.ObjectName(class, history.Str(str)), true
-	}
-	if i, err := strconv.ParseInt(key, 10, 64); err == nil {
-		return history.ObjectName(class, history.Int(i)), true
-	}
-	return "", false
 }

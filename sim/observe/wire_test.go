@@ -1,7 +1,6 @@
 package observe_test
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
@@ -118,14 +117,21 @@ func TestWire_ServerIdentIsAFileWhenSentEvenIfItNeverArrives(t *testing.T) {
 
 // TestWire_CompensatingWriteIsARevertPerObject: an ERROR CompensatingWrite
 // names the reverted changeset (the session's file, the client version of
-// the message) and one Revert per object line, dated when the server sent
-// it (its arrival adds nothing); columns and tables are no objects.
+// its compensation) and one Revert per object it names, from its typed
+// fields, not its text, dated when the server sent it (its arrival adds
+// nothing); columns and tables are no objects.
 func TestWire_CompensatingWriteIsARevertPerObject(t *testing.T) {
 	tp := newTapped()
 	tp.bound()
 	tp.at(50)
-	msg := "client version 4: role \"limited\" may not write these; reverted:\nPerson[\"p1\"]\nTask[12]\nPerson.name\nPerson"
-	report := &protocol.Error{SessionIdent: 1, Code: protocol.CompensatingWrite, Action: protocol.ActionRevert, Message: msg}
+	report := &protocol.Error{SessionIdent: 1, Code: protocol.CompensatingWrite, Action: protocol.ActionRevert,
+		Message: "client version 9: for humans only; reverted:\nOther[1]",
+		Compensation: &protocol.Compensation{ClientVersion: 4, Reverted: []protocol.Reverted{
+			{Kind: protocol.RevertedObject, Class: "Person", PK: changeset.StrPK("p1")},
+			{Kind: protocol.RevertedObject, Class: "Task", PK: changeset.IntPK(12)},
+			{Kind: protocol.RevertedColumn, Class: "Person", Field: "name"},
+			{Kind: protocol.RevertedTable, Class: "Person"},
+		}}}
 	tp.serverSends(report) // recorded as sent: the report itself may be lost
 	tp.at(55)
 	tp.delivered(report, 50)
@@ -138,26 +144,27 @@ func TestWire_CompensatingWriteIsARevertPerObject(t *testing.T) {
 	assert.Len(t, tp.h.Uploads, 1, "a revert leaves the session syncing")
 }
 
-// TestWire_RevertNamesAnyObjectAsTheOracleDoes: whatever the primary key,
-// the object a revert message names (as the server spells it) is recorded
-// as history.ObjectName names it.
+// TestWire_RevertNamesAnyObjectAsTheOracleDoes: whatever the class and
+// primary key (any int, any string), the object a compensation names is
+// recorded as history.ObjectName names it.
 func TestWire_RevertNamesAnyObjectAsTheOracleDoes(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		class := rapid.StringMatching(`[A-Z][a-z]{0,6}`).Draw(t, "class")
-		pk := changeset.IntPK(rapid.Int64().Draw(t, "int"))
+		class := rapid.StringN(1, 12, -1).Draw(t, "class")
+		pk, want := changeset.PK{}, ""
 		if rapid.Bool().Draw(t, "string") {
-			pk = changeset.StrPK(rapid.String().Draw(t, "str"))
-		}
-		server := fmt.Sprintf("%s[%d]", class, pk.Int) // how the server spells it
-		if pk.Kind != changeset.IntPK(0).Kind {
-			server = fmt.Sprintf("%s[%q]", class, pk.Str)
+			str := rapid.String().Draw(t, "str")
+			pk, want = changeset.StrPK(str), history.ObjectName(class, history.Str(str))
+		} else {
+			i := rapid.Int64().Draw(t, "int")
+			pk, want = changeset.IntPK(i), history.ObjectName(class, history.Int(i))
 		}
 		tp := newTapped()
 		tp.bound()
 		tp.serverSends(&protocol.Error{SessionIdent: 1, Code: protocol.CompensatingWrite, Action: protocol.ActionRevert,
-			Message: "client version 1: role \"x\" may not write these; reverted:\n" + server})
+			Compensation: &protocol.Compensation{ClientVersion: 1, Reverted: []protocol.Reverted{
+				{Kind: protocol.RevertedObject, Class: class, PK: pk}}}})
 		require.Len(t, tp.h.Reverts, 1)
-		assert.Equal(t, observe.ObjectName(class, pk), tp.h.Reverts[0].Object)
+		assert.Equal(t, want, tp.h.Reverts[0].Object)
 	})
 }
 

@@ -144,7 +144,35 @@ func Error() *rapid.Generator[*protocol.Error] {
 		m.Action = rapid.OneOf(rapid.Just(m.Code.Action()),
 			rapid.Map(rapid.IntRange(int(protocol.ActionRetry), int(protocol.ActionRevert)),
 				func(i int) protocol.Action { return protocol.Action(i) })).Draw(t, "action")
+		if m.Code == protocol.CompensatingWrite {
+			m.Compensation = Compensation().Draw(t, "compensation")
+		}
 		return m
+	})
+}
+
+// Compensation generates a compensating write's compensation: a client
+// version and 1..6 objects, columns and tables.
+func Compensation() *rapid.Generator[*protocol.Compensation] {
+	return rapid.Custom(func(t *rapid.T) *protocol.Compensation {
+		return &protocol.Compensation{ClientVersion: ident().Draw(t, "clientVersion"),
+			Reverted: rapid.SliceOfN(Reverted(), 1, 6).Draw(t, "reverted")}
+	})
+}
+
+// Reverted generates an object (int or string key), column or table a
+// compensating write reverted.
+func Reverted() *rapid.Generator[protocol.Reverted] {
+	return rapid.Custom(func(t *rapid.T) protocol.Reverted {
+		r := protocol.Reverted{Kind: rapid.SampledFrom([]protocol.RevertedKind{protocol.RevertedObject, protocol.RevertedColumn,
+			protocol.RevertedTable}).Draw(t, "kind"), Class: changesettest.Name().Draw(t, "class")}
+		switch r.Kind {
+		case protocol.RevertedObject:
+			r.PK = changesettest.PK().Draw(t, "pk")
+		case protocol.RevertedColumn:
+			r.Field = changesettest.Name().Draw(t, "field")
+		}
+		return r
 	})
 }
 
