@@ -1,5 +1,6 @@
 // Package fuzz holds the project's Go fuzz targets, which cut across
-// packages: the changeset, protocol and trace decoders must reject any input
+// packages: the changeset, protocol, trace and saved-history decoders must
+// reject any input
 // with an error rather than panic, and whatever they accept must encode
 // back to the same bytes and decode to the same value.
 //
