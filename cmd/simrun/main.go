@@ -3,16 +3,20 @@
 //	simrun run    [--scenario NAME] [--seed N] [--seeds COUNT] [--parallel P] [--shard i/n] [--out DIR]
 //	              [--mutant NAME[,NAME]] [--views=false] [--keep-traces]
 //	simrun replay [--verbose] TRACE
+//	simrun check  [--timeout D] [--views DIR] FILE|DIR...
 //	simrun list
 //
 // run writes DIR/summary.json, each failing seed's trace, and, for a
 // failing seed whose scenario can, porcupine's HTML views of its
 // linearizability failures under DIR/views/SCENARIO-SEED/. --mutant
 // switches on deliberate engine bugs (simrun list names them); the trace
-// records them and replay switches the same ones on.
+// records them and replay switches the same ones on. check judges saved
+// histories again (FILE, or every *.history.json and history.json under
+// DIR) and prints PASS or FAIL, with the oracles that convicted, for each.
 //
-// Exit codes: 0 every seed passed (or the replay matched), 1 a failure was
-// found (or the replay diverged), 2 bad usage or input.
+// Exit codes: 0 every seed passed (or the replay matched, or every history
+// passed), 1 a failure was found (or the replay diverged, or a history was
+// convicted), 2 bad usage or input (an unreadable history included).
 package main
 
 import (
@@ -48,18 +52,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func dispatch(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("%w: simrun run|replay|list [flags]; simrun CMD -h for flags", errUsage)
+		return fmt.Errorf("%w: simrun run|replay|check|list [flags]; simrun CMD -h for flags", errUsage)
 	}
 	switch args[0] {
 	case "run":
 		return cmdRun(args[1:], stdout, stderr)
 	case "replay":
 		return cmdReplay(args[1:], stdout, stderr)
+	case "check":
+		return cmdCheck(args[1:], stdout, stderr)
 	case "list":
 		return cmdList(stdout)
 	case "-h", "--help", "help":
-		fmt.Fprintln(stdout, "simrun run|replay|list [flags]; simrun CMD -h for flags")
+		fmt.Fprintln(stdout, "simrun run|replay|check|list [flags]; simrun CMD -h for flags")
 		return nil
 	}
-	return fmt.Errorf("%w: unknown command %q (want run, replay or list)", errUsage, args[0])
+	return fmt.Errorf("%w: unknown command %q (want run, replay, check or list)", errUsage, args[0])
 }
