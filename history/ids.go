@@ -81,7 +81,7 @@ const (
 	CodeRoleChange         Code = "role change"
 )
 
-// judged reports whether the sync-log model decides when c is due.
+// Judged reports whether the sync-log model decides when c is due.
 func (c Code) Judged() bool {
 	switch c {
 	case CodeBadClientFileIdent, CodeDivergingHistories, CodeBadServerVersion, CodeBadClientVersion, CodeClientFileExpired:

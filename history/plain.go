@@ -78,7 +78,7 @@ type PlainProp struct {
 	Target   string `json:"target,omitempty"` // link: the target class
 }
 
-// zero is the value a new object starts with: null for an optional
+// Zero is the value a new object starts with: null for an optional
 // property or a link, the zero value of the kind otherwise.
 func (p PlainProp) Zero() Value {
 	if p.Nullable || p.Kind == KindLink {

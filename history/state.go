@@ -43,7 +43,7 @@ func (o PlainObject) Clone() PlainObject {
 	return c
 }
 
-// visible is how v reads in s: a link to a missing object reads as null.
+// Visible is how v reads in s: a link to a missing object reads as null.
 func (s *PlainState) Visible(v Value) Value {
 	if v.Kind == KindLink {
 		if _, ok := s.Objects[v.Link]; !ok {
@@ -53,7 +53,7 @@ func (s *PlainState) Visible(v Value) Value {
 	return v
 }
 
-// visibleList is list l as it reads in s: entries linking to missing
+// VisibleList is list l as it reads in s: entries linking to missing
 // objects are hidden.
 func (s *PlainState) VisibleList(l []Value) []Value {
 	out := make([]Value, 0, len(l))
@@ -70,7 +70,7 @@ func (s *PlainState) Has(object string) bool {
 	return ok
 }
 
-// diff lists how s differs from want as they read (schemas, objects, the
+// Diff lists how s differs from want as they read (schemas, objects, the
 // visible values of fields and lists), at most limit differences.
 func (s *PlainState) Diff(want *PlainState, limit int) []string {
 	var out []string

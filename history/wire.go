@@ -67,7 +67,7 @@ type Download struct {
 	Seq
 }
 
-// receivedAt is when the client received d.
+// ReceivedAt is when the client received d.
 func (d *Download) ReceivedAt() int64 { return cmp.Or(d.Received, d.Return) }
 
 // NewFile is the server handing out a client file ident: Call when the

@@ -20,14 +20,12 @@ var recorded = func() func(t *testing.T) *history.History {
 	return func(t *testing.T) *history.History {
 		t.Helper()
 		if h == nil {
-			rec := &history.History{}
 			w, err := sim.New(scenarios.SyncConfig(5), nil)
 			require.NoError(t, err)
-			s := scenarios.DefaultSync()
-			s.History = rec
-			require.NoError(t, s.Install(w))
-			require.NoError(t, w.Run().Err)
-			h = rec
+			require.NoError(t, scenarios.DefaultSync().Install(w))
+			res := w.Run()
+			require.NoError(t, res.Err)
+			h = res.History
 		}
 		// A deep copy, so a test may tamper with it.
 		path := filepath.Join(t.TempDir(), "copy.history.json")

@@ -228,3 +228,28 @@ func TestReplay_SwitchesOnTheTracesMutants(t *testing.T) {
 	require.NoError(t, err)
 	assert.NoError(t, judged(res, ""))
 }
+
+// TestCheck_ASavedFailingHistoryGivesTheRunsVerdict: a failing seed saves
+// its history beside its trace; simrun check judges the saved file again
+// and convicts it with the same oracle and the same failures as the run.
+func TestCheck_ASavedFailingHistoryGivesTheRunsVerdict(t *testing.T) {
+	dir := t.TempDir()
+	code, out, _ := simrun(t, "run", "--scenario", "sync", "--mutant", "download-overlaps-cursor", "--seeds", "1", "--views=false", "--out", dir)
+	require.Equal(t, 1, code)
+	path := filepath.Join(dir, "fail-sync-0.history.json")
+	assert.Contains(t, out, "history: "+path)
+	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	require.NoError(t, err)
+	var sum summary
+	require.NoError(t, json.Unmarshal(b, &sum))
+	require.Len(t, sum.Results, 1)
+	runErr := sum.Results[0].Error
+	require.True(t, strings.HasPrefix(runErr, "oracle: sync-log: "), runErr)
+
+	code, cout, cerr := simrun(t, "check", path)
+	assert.Equal(t, 1, code, cerr)
+	assert.Contains(t, cout, "FAIL "+path+": sync-log: ")
+	// The run's first failure is among what the check prints.
+	first, _, _ := strings.Cut(strings.TrimPrefix(runErr, "oracle: sync-log: "), ";")
+	assert.Contains(t, cout, first[:min(len(first), 200)])
+}

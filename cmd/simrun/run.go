@@ -195,7 +195,8 @@ func (c campaign) runSeed(seed uint64) seedResult {
 		return r
 	}
 	r.History = base + ".history.json"
-	if werr := saveHistory(r.History, again.History); werr != nil {
+	meta := history.Meta{Scenario: c.sc.Name, Seed: seed, Mutants: c.mutants, TraceHash: again.Hash}
+	if werr := history.WriteFile(r.History, again.History, meta); werr != nil {
 		r.Error += "; " + werr.Error()
 		r.History = ""
 	}
@@ -232,15 +233,6 @@ func judged(res sim.Result, viewDir string) error {
 		return fmt.Errorf("%w: the recorded history is malformed: %w", oracle.ErrConvicted, err)
 	}
 	return rep.Err()
-}
-
-// saveHistory writes h to path. TODO: history's versioned codec.
-func saveHistory(path string, h *history.History) error {
-	b, err := json.Marshal(h)
-	if err != nil {
-		return err
-	}
-	return writeAtomic(path, b)
 }
 
 // safeRun turns a panic inside the world into that seed's failure.
