@@ -1,6 +1,4 @@
-// Package scenarios holds the workloads and fault schedules that run in a
-// World: named scenarios with a story, and the generators that draw them.
-package scenarios
+package workload
 
 import (
 	"encoding/binary"
@@ -22,25 +20,12 @@ import (
 //
 // What it checks as it runs: in-order delivery per connection (unless the
 // network's stress mode may duplicate or reorder), that fsynced state
-// survives a crash, and, after the heal point, that every client is
-// connected and receiving echoes again: each has an echo in the last
-// minute before the deadline (liveness).
+// survives a crash, and, after the heal, that every client is connected
+// and receiving echoes again: each has an echo in the last minute before
+// the deadline (liveness).
 type PingEcho struct {
 	// PingEvery is the mean interval between pings (exponential).
 	PingEvery time.Duration
-	// Faults enables the random fault schedule: partitions of every kind,
-	// clogs, drop and refuse bursts, stress mode, client crashes, clock steps.
-	Faults bool
-	// FaultEvery is the mean interval between faults.
-	FaultEvery time.Duration
-	// HealAt is the fraction of the deadline after which faults stop and the
-	// network heals; clients must then be live again before the deadline.
-	HealAt float64
-}
-
-// DefaultPingEcho has every fault on.
-func DefaultPingEcho() PingEcho {
-	return PingEcho{PingEvery: 2 * time.Second, Faults: true, FaultEvery: 10 * time.Second, HealAt: 0.7}
 }
 
 // liveWindow is how recent every client's last echo must be at the
@@ -50,47 +35,52 @@ const liveWindow = time.Minute
 // ErrPingEcho marks a failure the toy workload detected.
 var ErrPingEcho = errors.New("pingecho")
 
-// Install sets up the server, the clients and the fault schedule on w.
-func (p PingEcho) Install(w *sim.World) error {
-	if p.PingEvery <= 0 || p.FaultEvery <= 0 || p.HealAt <= 0 || p.HealAt >= 1 {
-		return fmt.Errorf("scenarios: PingEcho %+v: intervals must be positive and HealAt in (0,1)", p)
+// PingEchoRun is one installed PingEcho workload.
+type PingEchoRun struct {
+	clients  []*Pinger
+	stressed *bool
+}
+
+// Install sets up the echo server and the clients on w; heal is when the
+// world heals (the liveness check names it).
+func (p PingEcho) Install(w *sim.World, heal time.Duration) (*PingEchoRun, error) {
+	if p.PingEvery <= 0 {
+		return nil, fmt.Errorf("workload: PingEcho %+v: the interval must be positive", p)
 	}
 	srv := w.Server
 	if err := srv.Net.Listen(srv.Name, func(c env.Conn) env.Handler { return echoHandler{} }); err != nil {
-		return fmt.Errorf("scenarios: pingecho server: %w", err)
+		return nil, fmt.Errorf("workload: pingecho server: %w", err)
 	}
-	clients := make([]*pinger, len(w.Clients))
-	stressed := new(bool)
+	run := &PingEchoRun{clients: make([]*Pinger, len(w.Clients)), stressed: new(bool)}
 	for i, n := range w.Clients {
-		clients[i] = &pinger{node: n, p: p, stressed: stressed}
-		clients[i].start()
+		run.clients[i] = &Pinger{node: n, p: p, stressed: run.stressed}
+		run.clients[i].start()
 	}
-	heal := time.Duration(float64(w.Config.Deadline) * p.HealAt)
-	if p.Faults {
-		p.scheduleFaults(w, clients, heal, stressed)
-	}
-	w.At(heal, "", "fault.heal", func() {
-		w.Net.HealAll()
-		w.Net.SetDuplicateRate(0)
-		w.Net.SetReorderRate(0)
-		w.Net.SetDropRate(0)
-		w.Net.SetRefuseRate(0)
-		for _, c := range clients {
-			if c.dead {
-				c.restart()
-			}
-		}
-	})
 	w.At(w.Config.Deadline-time.Nanosecond, "", "pingecho.check", func() {
 		since := w.Clock.Now().Add(-liveWindow)
-		for _, c := range clients {
+		for _, c := range run.clients {
 			if c.lastEcho < since || c.echoes == 0 {
 				w.Fail(fmt.Errorf("%w: %s: no echo in the last %v before the deadline (heal at %v, last echo at %v)",
 					ErrPingEcho, c.node.Name, liveWindow, heal, c.lastEcho))
 			}
 		}
 	})
-	return nil
+	return run, nil
+}
+
+// Clients are the client processes, one per client node.
+func (run *PingEchoRun) Clients() []*Pinger { return run.clients }
+
+// Stressed tells the clients that the network's stress mode has been on:
+// duplicates and replays may arrive long after it ends, so order is no
+// longer checked.
+func (run *PingEchoRun) Stressed() { *run.stressed = true }
+
+// Heal restarts the crashed clients, once the faults are undone.
+func (run *PingEchoRun) Heal() {
+	for _, c := range run.clients {
+		c.Restart()
+	}
 }
 
 type echoHandler struct{}
@@ -101,9 +91,10 @@ func (echoHandler) OnMessage(c env.Conn, msg []byte) {
 }
 func (echoHandler) OnClose(env.Conn, error) {}
 
-// pinger is one client process. Each incarnation (start after a crash) gets
-// a new generation; callbacks from an older one are ignored.
-type pinger struct {
+// Pinger is one client process. Each incarnation (start after a crash)
+// gets a new generation; callbacks from an older one are ignored. It
+// implements faults.Client.
+type Pinger struct {
 	node      *sim.Node
 	p         PingEcho
 	gen       int
@@ -122,9 +113,9 @@ type pinger struct {
 
 const stateFile = "echoes"
 
-func (c *pinger) world() *sim.World { return c.node.World() }
+func (c *Pinger) world() *sim.World { return c.node.World() }
 
-func (c *pinger) start() {
+func (c *Pinger) start() {
 	c.gen++
 	c.dead = false
 	c.backoff = time.Second
@@ -135,7 +126,7 @@ func (c *pinger) start() {
 
 // load reads the persisted echo count; a missing, short or unreadable file
 // counts as zero only if nothing was ever synced.
-func (c *pinger) load() uint64 {
+func (c *Pinger) load() uint64 {
 	f, err := c.node.Disk.Open(stateFile)
 	if err != nil {
 		return c.synced
@@ -155,7 +146,7 @@ func (c *pinger) load() uint64 {
 	return c.synced
 }
 
-func (c *pinger) persist() {
+func (c *Pinger) persist() {
 	f, err := c.node.Disk.Open(stateFile)
 	if err != nil {
 		return
@@ -171,12 +162,12 @@ func (c *pinger) persist() {
 	}
 }
 
-func (c *pinger) dial() {
+func (c *Pinger) dial() {
 	c.nextSeq, c.expect = 0, 0
 	c.conn = c.node.Net.Dial(sim.ServerName, &pingConn{c: c, gen: c.gen})
 }
 
-func (c *pinger) schedulePing() {
+func (c *Pinger) schedulePing() {
 	gen := c.gen
 	c.timer = c.node.Clock().AfterFunc(c.node.Rand.Exp(c.p.PingEvery), func() {
 		if c.gen != gen || !c.connected {
@@ -191,7 +182,11 @@ func (c *pinger) schedulePing() {
 	})
 }
 
-func (c *pinger) crash() {
+// Node is the client's node.
+func (c *Pinger) Node() *sim.Node { return c.node }
+
+// Crash crashes the client process and its disk.
+func (c *Pinger) Crash() {
 	if c.dead {
 		return
 	}
@@ -204,14 +199,15 @@ func (c *pinger) crash() {
 	c.node.Disk.Crash()
 }
 
-func (c *pinger) restart() {
+// Restart starts a crashed client process again.
+func (c *Pinger) Restart() {
 	if c.dead {
 		c.start()
 	}
 }
 
 type pingConn struct {
-	c   *pinger
+	c   *Pinger
 	gen int
 }
 
