@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/syncsim/syncsim/sim"
+	"github.com/syncsim/syncsim/sim/faults"
 	"github.com/syncsim/syncsim/sim/scenarios"
 )
 
@@ -113,7 +114,7 @@ func init() {
 		},
 		Install: func(w *sim.World) error {
 			p := scenarios.DefaultPingEcho()
-			p.Faults = false
+			p.Faults = faults.Options{}
 			return p.Install(w)
 		},
 	})

@@ -1,11 +1,3 @@
-// Package observe records what the clients of a world observed, in the
-// oracle's terms. Wire reads the protocol messages crossing the simulated
-// network, as a packet capture would, and turns them into the uploads,
-// downloads, file idents and compensating writes of an history.History: it
-// judges the server the way a Jepsen test judges a real system, from the
-// outside, without reaching into engine state. plain.go converts the
-// engine's states and changesets into the oracle's plain model, for what
-// the harness records of the clients themselves.
 package observe
 
 import (

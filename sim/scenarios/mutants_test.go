@@ -21,7 +21,9 @@ import (
 
 	"github.com/syncsim/syncsim/engine/mutant"
 	"github.com/syncsim/syncsim/sim"
+	"github.com/syncsim/syncsim/sim/observe"
 	"github.com/syncsim/syncsim/sim/scenarios"
+	"github.com/syncsim/syncsim/sim/workload"
 )
 
 // The mutant catalogue's proof (DESIGN §5 "Mutants"): every mutant, run in
@@ -44,11 +46,7 @@ var (
 	// syncWorld is the registered "sync" scenario.
 	syncWorld = mutantWorld{"sync", scenarios.SyncConfig, scenarios.DefaultSync}
 	// resetsWorld is the registered "resets" scenario.
-	resetsWorld = mutantWorld{"resets", scenarios.ResetsConfig, func() scenarios.Sync {
-		s := scenarios.DefaultSync()
-		s.Lifecycle = true
-		return s
-	}}
+	resetsWorld = mutantWorld{"resets", scenarios.ResetsConfig, scenarios.ResetsSync}
 	// livenessWorld is the sync scenario healed late: four minutes of its
 	// twenty are left to converge in. A reconnect backoff that starts over
 	// after each successful session is short at the heal (the unmutated
@@ -117,16 +115,16 @@ type check struct {
 }
 
 var (
-	byConvergence = check{err: scenarios.ErrConvergence}
-	bySync        = check{err: scenarios.ErrSync}
-	byReset       = check{err: scenarios.ErrReset}
+	byConvergence = check{err: workload.ErrConvergence}
+	bySync        = check{err: workload.ErrSync}
+	byReset       = check{err: observe.ErrReset}
 )
 
 func byOracle(o oracle.Oracle) check { return check{err: oracle.ErrConvicted, oracle: o} }
 
 func (c check) String() string {
-	name := map[error]string{scenarios.ErrConvergence: "ErrConvergence", scenarios.ErrSync: "ErrSync",
-		scenarios.ErrReset: "ErrReset", oracle.ErrConvicted: "ErrOracle"}[c.err]
+	name := map[error]string{workload.ErrConvergence: "ErrConvergence", workload.ErrSync: "ErrSync",
+		observe.ErrReset: "ErrReset", oracle.ErrConvicted: "ErrOracle"}[c.err]
 	if c.oracle != "" {
 		return fmt.Sprintf("%s %s", name, c.oracle)
 	}

@@ -8,7 +8,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/syncsim/syncsim/sim"
+	"github.com/syncsim/syncsim/sim/faults"
 	"github.com/syncsim/syncsim/sim/scenarios"
+	"github.com/syncsim/syncsim/sim/workload"
 )
 
 // TestPingEcho_CatchesANetworkThatReorders: the toy's order check is not
@@ -23,10 +25,10 @@ func TestPingEcho_CatchesANetworkThatReorders(t *testing.T) {
 		w, err := sim.New(cfg, nil)
 		require.NoError(t, err)
 		pe := scenarios.DefaultPingEcho()
-		pe.Faults = false
+		pe.Faults = faults.Options{}
 		require.NoError(t, pe.Install(w))
 		if res := w.Run(); res.Err != nil {
-			assert.ErrorIs(t, res.Err, scenarios.ErrPingEcho)
+			assert.ErrorIs(t, res.Err, workload.ErrPingEcho)
 			caught++
 		}
 	}
@@ -40,11 +42,11 @@ func TestPingEcho_CatchesAClientThatNeverComesBack(t *testing.T) {
 	w, err := sim.New(cfg, nil)
 	require.NoError(t, err)
 	pe := scenarios.DefaultPingEcho()
-	pe.Faults = false
+	pe.Faults = faults.Options{}
 	require.NoError(t, pe.Install(w))
 	// Partition for good just after the heal point.
 	w.At(cfg.Deadline*8/10, "client/0", "test.partition", func() { w.Net.Partition("client/0", sim.ServerName) })
 	res := w.Run()
-	require.ErrorIs(t, res.Err, scenarios.ErrPingEcho)
+	require.ErrorIs(t, res.Err, workload.ErrPingEcho)
 	assert.Contains(t, res.Err.Error(), "client/0: no echo")
 }

@@ -20,7 +20,7 @@ func recorded(t *testing.T, seed uint64, lifecycle bool) *history.History {
 	t.Helper()
 	cfg, s := scenarios.SyncConfig(seed), scenarios.DefaultSync()
 	if lifecycle {
-		cfg, s.Lifecycle = scenarios.ResetsConfig(seed), true
+		cfg, s = scenarios.ResetsConfig(seed), scenarios.ResetsSync()
 	}
 	w, err := sim.New(cfg, nil)
 	require.NoError(t, err)

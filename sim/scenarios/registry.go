@@ -1,3 +1,7 @@
+// Package scenarios registers the named scenarios: a story, a world
+// configuration per seed, and an Install that assembles the world from a
+// workload (sim/workload), a fault schedule (sim/faults) and the recorder
+// (sim/observe).
 package scenarios
 
 import (

@@ -1,4 +1,4 @@
-package scenarios_test
+package workload_test
 
 import (
 	"errors"
@@ -19,7 +19,7 @@ import (
 	"github.com/syncsim/syncsim/engine/store"
 	"github.com/syncsim/syncsim/sim"
 	"github.com/syncsim/syncsim/sim/disk"
-	"github.com/syncsim/syncsim/sim/scenarios"
+	"github.com/syncsim/syncsim/sim/workload"
 )
 
 // A script is a world driven step by step by a test: sim.World's server
@@ -149,7 +149,7 @@ func (s *script) join(i int, baseURL string, mode client.ClientResetMode) *actor
 	a := &actor{s: s, node: node, user: user}
 	a.cfg = client.RealmConfig{
 		Path:         scriptPath,
-		Schema:       scenarios.TaskSchema,
+		Schema:       workload.TaskSchema,
 		ErrorHandler: func(_ *client.Session, err error) { a.errs = append(a.errs, err) },
 		ClientReset: client.ClientResetConfig{
 			Mode:          mode,

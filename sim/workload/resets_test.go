@@ -1,4 +1,4 @@
-package scenarios_test
+package workload_test
 
 import (
 	"errors"
@@ -17,7 +17,7 @@ import (
 	"github.com/syncsim/syncsim/engine/schema"
 	"github.com/syncsim/syncsim/engine/server"
 	"github.com/syncsim/syncsim/sim"
-	"github.com/syncsim/syncsim/sim/scenarios"
+	"github.com/syncsim/syncsim/sim/workload"
 )
 
 // The client reset scenarios of issue 4: one test per cause x mode, each
@@ -360,7 +360,7 @@ func TestReset_RestoreFromBackup_Manual(t *testing.T) {
 		srvState, _ := s.server.srv.State(scriptPath)
 		assert.Equal(t, seedState(), objects(t, srvState), "nothing of a's reached the server")
 
-		a.reopenAfresh(scenarios.TaskSchema)
+		a.reopenAfresh(workload.TaskSchema)
 		s.settle()
 		s.converged(s.server, seedState(), a, b)
 		resetsDone(t, map[*actor]int{b: 1})
@@ -426,7 +426,7 @@ func TestReset_TerminateEnable_Recover_RecoveryDisabled(t *testing.T) {
 		manualDone(t, a, 0, protocol.BadClientFileIdent, client.ErrRecoveryDisabled, pre, unsynced)
 		assert.Equal(t, protocol.ActionClientResetNoRecovery, a.manual[0].Err.Action)
 
-		a.reopenAfresh(scenarios.TaskSchema)
+		a.reopenAfresh(workload.TaskSchema)
 		s.settle()
 		s.converged(s.server, seedState(), a, b)
 		resetsDone(t, map[*actor]int{b: 1})
@@ -450,7 +450,7 @@ func TestReset_BreakingSchemaChange_AnyMode_GoesManual(t *testing.T) {
 		for _, x := range s.actors {
 			unsynced[x], pre[x] = x.unsynced(), objects(t, x.state())
 		}
-		retyped := retypePrio(scenarios.TaskSchema, schema.PropType{Kind: schema.String, Nullable: true})
+		retyped := retypePrio(workload.TaskSchema, schema.PropType{Kind: schema.String, Nullable: true})
 		require.NoError(t, s.server.srv.ChangeSchema(scriptPath, retyped))
 		b.online()
 		s.until("every manual handler is called", patience, func() bool {
@@ -769,7 +769,7 @@ func TestReset_SecondRestoreBeforeRecoveryAcknowledged_PendingRecord(t *testing.
 		require.Len(t, out.Discarded, 1, "b discards its unacknowledged recovered changeset")
 		assert.Equal(t, uint64(1), out.Discarded[0].Version)
 
-		a.reopenAfresh(scenarios.TaskSchema)
+		a.reopenAfresh(workload.TaskSchema)
 		s.settle()
 		s.converged(s.server, seedState(), a, b)
 		resetsDone(t, map[*actor]int{b: 2})
