@@ -144,7 +144,7 @@ type Campaign struct {
 	Results       []SeedResult  `json:"results"`
 	Rechecks      []Recheck     `json:"rechecks,omitempty"`
 	// Nondeterministic is the re-checks whose hashes differed.
-	Nondeterministic []Recheck `json:"nondeterministic,omitempty"`
+	Nondeterministic []Recheck  `json:"nondeterministic,omitempty"`
 	Aggregates       Aggregates `json:"aggregates"`
 }
 
@@ -201,9 +201,9 @@ type NameCount struct {
 // ConvergeStats is the distribution of the time to converge over the
 // seeds that measured it.
 type ConvergeStats struct {
-	Converged    int           `json:"converged"`      // seeds that converged
-	NotConverged int           `json:"not_converged"`  // seeds with DidNotConverge
-	NotMeasured  int           `json:"not_measured"`   // seeds with NotMeasured
+	Converged    int           `json:"converged"`     // seeds that converged
+	NotConverged int           `json:"not_converged"` // seeds with DidNotConverge
+	NotMeasured  int           `json:"not_measured"`  // seeds with NotMeasured
 	P50          time.Duration `json:"p50_ns"`
 	P90          time.Duration `json:"p90_ns"`
 	P99          time.Duration `json:"p99_ns"`
