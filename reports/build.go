@@ -16,7 +16,9 @@ import (
 // Build makes the campaign of results and meta, with its aggregates. The
 // results are copied, normalised (empty maps dropped, resets and
 // timelines sorted) and sorted by scenario, then seed; Build does not
-// modify its arguments.
+// modify its arguments. A determinism re-check whose hashes differ is a
+// failure: a passing result of its seed becomes nondeterministic (oracle
+// "determinism"), and one without a result still counts in Failures.
 func Build(results []SeedResult, meta Meta) *Campaign {
 	rs := make([]SeedResult, len(results))
 	for i, r := range results {
@@ -45,14 +47,25 @@ func Build(results []SeedResult, meta Meta) *Campaign {
 		}
 		c.Scenarios = sortedSet(names)
 	}
+	for _, rc := range c.Rechecks {
+		if rc.Matched() {
+			continue
+		}
+		c.Nondeterministic = append(c.Nondeterministic, rc)
+		i, found := slices.BinarySearchFunc(rs, rc, func(r SeedResult, rc Recheck) int {
+			return cmp.Or(cmp.Compare(r.Scenario, rc.Scenario), cmp.Compare(r.Seed, rc.Seed))
+		})
+		switch {
+		case !found:
+			c.Failures++ // a failure of its own, though its result is not here
+		case rs[i].Verdict == VerdictPass:
+			rs[i].Verdict, rs[i].Oracle = VerdictNondeterministic, "determinism"
+			rs[i].Message = fmt.Sprintf("run twice, the seed gave trace hashes %s and %s", rc.First, rc.Second)
+		}
+	}
 	for _, r := range rs {
 		if r.Failed() {
 			c.Failures++
-		}
-	}
-	for _, rc := range c.Rechecks {
-		if !rc.Matched() {
-			c.Nondeterministic = append(c.Nondeterministic, rc)
 		}
 	}
 	c.Aggregates = aggregate(c)

@@ -26,6 +26,8 @@ const (
 	chartWidth = 560
 	fontSize   = 12
 	charWidth  = 7 // an estimate of a character's width at fontSize
+	// timelineWidth is the width of a seed's fault timeline, which spans the page.
+	timelineWidth = 1100
 )
 
 // bar is one bar of a chart.
@@ -40,9 +42,9 @@ type bar struct {
 func esc(s string) string { return html.EscapeString(s) }
 
 // svgOpen starts an <svg> of the given height with an accessible title.
-func svgOpen(b *strings.Builder, height int, title string) {
+func svgOpen(b *strings.Builder, width, height int, title string) {
 	fmt.Fprintf(b, `<svg class="chart" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-label="%s"><title>%s</title>`,
-		chartWidth, height, chartWidth, height, esc(title), esc(title))
+		width, height, width, height, esc(title), esc(title))
 }
 
 // hBars draws horizontal bars, a row per bar: its label on the left, its
@@ -60,10 +62,10 @@ func hBars(title string, bars []bar) template.HTML {
 	}
 	plotW := chartWidth - labelW - 60
 	var b strings.Builder
-	svgOpen(&b, top*2+rowH*len(bars), title)
+	svgOpen(&b, chartWidth, top*2+rowH*len(bars), title)
 	for i, x := range bars {
 		y := top + i*rowH
-		w := max(x.Value*plotW/maxV, 1)
+		w := max(x.Value*plotW/maxV, 3) // a count of 1 among thousands still shows
 		label := x.Label
 		if len([]rune(label))*charWidth > labelW-12 {
 			label = truncate(label, (labelW-12)/charWidth)
@@ -125,8 +127,14 @@ func histogram(s ConvergeStats) template.HTML {
 	}
 	colW := (plotW - gap) / max(cols, 1)
 	y := func(n int) int { return top + plotH - n*plotH/maxN }
+	// label every step-th edge, so that the labels do not overlap
+	labelW := 0
+	for _, h := range s.Histogram {
+		labelW = max(labelW, len([]rune(fmtDur(h.Lo)))*charWidth+8, len([]rune(fmtDur(h.Hi)))*charWidth+8)
+	}
+	step := max(1, (labelW+colW-1)/max(colW, 1))
 	var b strings.Builder
-	svgOpen(&b, height, "time to converge after heal: seeds per bucket")
+	svgOpen(&b, chartWidth, height, "time to converge after heal: seeds per bucket")
 	// the y axis: gridlines at 0, half and the maximum
 	for _, n := range slices.Compact([]int{0, maxN / 2, maxN}) {
 		fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%d" y2="%d" class="grid"/><text x="%d" y="%d" text-anchor="end" class="tick">%d</text>`,
@@ -140,9 +148,13 @@ func histogram(s ConvergeStats) template.HTML {
 			fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle" class="val">%d</text>`, x+colW/2, y(h.N)-4, h.N)
 		}
 		b.WriteString(`</g>`)
-		// the edges: the lower one under each column, the last upper one at the end
-		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle" class="tick">%s</text>`, x, top+plotH+16, esc(fmtDur(h.Lo)))
-		if i == len(s.Histogram)-1 {
+		// the edges: the lower one under every step-th column, the last
+		// upper one at the end
+		if i%step == 0 {
+			fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%d" y2="%d" class="axis"/><text x="%d" y="%d" text-anchor="middle" class="tick">%s</text>`,
+				x, x, top+plotH, top+plotH+4, x, top+plotH+16, esc(fmtDur(h.Lo)))
+		}
+		if i == len(s.Histogram)-1 && (i+1)%step == 0 {
 			fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle" class="tick">%s</text>`, x+colW, top+plotH+16, esc(fmtDur(h.Hi)))
 		}
 	}
@@ -186,7 +198,7 @@ func resetBars(rs []ResetCount) template.HTML {
 	}
 	plotW := chartWidth - labelW - 60
 	var b strings.Builder
-	svgOpen(&b, legendH+rowH*len(causes)+6, "client resets by cause, stacked by mode")
+	svgOpen(&b, chartWidth, legendH+rowH*len(causes)+6, "client resets by cause, stacked by mode")
 	x := labelW
 	for i, m := range modes {
 		fmt.Fprintf(&b, `<rect x="%d" y="6" width="12" height="12" fill="%s"/><text x="%d" y="16" class="lbl">%s</text>`,
@@ -233,17 +245,17 @@ func timeline(r SeedResult) template.HTML {
 		labelW = max(labelW, len([]rune(k))*charWidth)
 	}
 	labelW = min(max(labelW+12, 60), 200)
-	const laneH, top, bottom, right = 18, 6, 30, 16
-	plotW := chartWidth - labelW - right
+	const laneH, top, bottom, right, width = 20, 6, 30, 24, timelineWidth
+	plotW := width - labelW - right
 	height := top + laneH*len(kinds) + bottom
 	x := func(d time.Duration) int { return labelW + int(float64(d)/float64(end)*float64(plotW)) }
 	var b strings.Builder
-	svgOpen(&b, height, fmt.Sprintf("seed %d: faults along simulated time", r.Seed))
+	svgOpen(&b, width, height, fmt.Sprintf("seed %d: faults along simulated time", r.Seed))
 	for i, k := range kinds {
 		y := top + i*laneH
 		colour := palette[i%len(palette)]
 		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end" class="lbl">%s</text><line x1="%d" x2="%d" y1="%d" y2="%d" class="grid"/>`,
-			labelW-8, y+laneH/2+4, esc(truncate(k, (labelW-12)/charWidth)), labelW, chartWidth-right, y+laneH/2, y+laneH/2)
+			labelW-8, y+laneH/2+4, esc(truncate(k, (labelW-12)/charWidth)), labelW, width-right, y+laneH/2, y+laneH/2)
 		for _, e := range r.Timeline {
 			if e.Kind != k {
 				continue
@@ -253,11 +265,11 @@ func timeline(r SeedResult) template.HTML {
 		}
 	}
 	axisY := top + laneH*len(kinds)
-	fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%d" y2="%d" class="axis"/>`, labelW, chartWidth-right, axisY, axisY)
-	for i := 0; i <= 4; i++ {
-		d := end * time.Duration(i) / 4
+	fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%d" y2="%d" class="axis"/>`, labelW, width-right, axisY, axisY)
+	for i := 0; i <= 8; i++ {
+		d := end * time.Duration(i) / 8
 		anchor := "middle"
-		if i == 4 {
+		if i == 8 {
 			anchor = "end"
 		}
 		fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%d" y2="%d" class="axis"/><text x="%d" y="%d" text-anchor="%s" class="tick">%s</text>`,

@@ -73,7 +73,7 @@ func WriteHTML(w io.Writer, c *Campaign) error {
 		v.TotalsText = append(v.TotalsText, [2]string{x.Name, fmt.Sprint(x.N)})
 	}
 	v.TotalsText = append(v.TotalsText,
-		[2]string{"re-checked", fmt.Sprintf("%d (%d matched)", a.Rechecked, a.RecheckMatched)},
+		[2]string{"re-checks matched", fmt.Sprintf("%d/%d", a.RecheckMatched, a.Rechecked)},
 		[2]string{"events", fmt.Sprint(a.Events)},
 		[2]string{"simulated", fmtDur(a.SimTime)})
 	if a.CPU > 0 {
@@ -87,7 +87,7 @@ func WriteHTML(w io.Writer, c *Campaign) error {
 	ttc := chartView{Title: "Time to converge", Empty: "No seed measured a time to converge."}
 	if cv.Converged+cv.NotConverged > 0 {
 		ttc.SVG = histogram(cv)
-		ttc.Note = fmt.Sprintf("%d converged, %d did not · p50 %s · p90 %s · p99 %s · max %s",
+		ttc.Note = fmt.Sprintf("%d converged, %d did not converge · p50 %s · p90 %s · p99 %s · max %s",
 			cv.Converged, cv.NotConverged, fmtDur(cv.P50), fmtDur(cv.P90), fmtDur(cv.P99), fmtDur(cv.Max))
 	}
 	if cv.NotMeasured > 0 {

@@ -142,6 +142,12 @@ func TestNondeterministicRecheckFailsTheCampaign(t *testing.T) {
 	assert.False(t, c.Pass())
 	assert.Equal(t, []Recheck{{Scenario: "swarm", Seed: 1, First: "a", Second: "b"}}, c.Nondeterministic)
 	assert.Equal(t, 1, c.Aggregates.RecheckMatched)
+	assert.Equal(t, 1, c.Failures)
+	assert.Equal(t, [2]string{VerdictNondeterministic, "determinism"}, [2]string{c.Results[0].Verdict, c.Results[0].Oracle})
+	assert.Contains(t, c.Results[0].Message, "a and b")
+
+	orphan := Build(nil, Meta{Rechecks: []Recheck{{Scenario: "swarm", Seed: 5, First: "a", Second: "b"}}})
+	assert.Equal(t, 1, orphan.Failures, "a re-check without a result still fails the campaign")
 }
 
 func TestMergeOfShardsEqualsBuildOfAll(t *testing.T) {
@@ -249,7 +255,8 @@ func campaigns() map[string]*Campaign {
 		"sample": Build(sampleResults(), sampleMeta()),
 		"empty":  Build(nil, Meta{}),
 		"passing with probes": Build(append(rs[:4:4], rs[7]), Meta{
-			KnownProbes: []string{"erase-beats-update", "list-copied"}, Shards: []string{"1/3"},
+			KnownProbes: []string{"erase-beats-update", "list-copied", "reset-fell-back-to-discard", "restore-rolled-back-ack"}, Shards: []string{"1/3"},
+			Rechecks: []Recheck{{Scenario: "swarm", Seed: 3, First: "x", Second: "y"}},
 		}),
 		"nondeterministic": Build(rs[:2], Meta{Rechecks: []Recheck{{Scenario: "swarm", Seed: 2, First: "x", Second: "y"}}}),
 	}
@@ -422,4 +429,7 @@ func TestSampleReport(t *testing.T) {
 		require.NoError(t, r.write(f, c))
 		require.NoError(t, f.Close())
 	}
+	var b bytes.Buffer
+	require.NoError(t, WriteHTML(&b, campaigns()["passing with probes"]))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "report-pass.html"), b.Bytes(), 0o644))
 }
