@@ -32,7 +32,7 @@ type (
 		Timestamp  string          `xml:"timestamp,attr,omitempty"`
 		Properties []junitProperty `xml:"properties>property"`
 		Cases      []junitCase     `xml:"testcase"`
-		SystemOut  string          `xml:"system-out,omitempty"`
+		SystemOut  *junitText      `xml:"system-out"`
 	}
 	junitProperty struct {
 		Name  string `xml:"name,attr"`
@@ -48,9 +48,16 @@ type (
 	junitProblem struct {
 		Message string `xml:"message,attr"`
 		Type    string `xml:"type,attr"`
-		Body    string `xml:",chardata"`
+		Body    string `xml:",cdata"`
+	}
+	junitText struct {
+		Text string `xml:",cdata"`
 	}
 )
+
+// junitMessageLimit bounds a failure's message attribute; its body has
+// the whole text.
+const junitMessageLimit = 300
 
 // WriteJUnit writes c as JUnit XML: a test suite per scenario, a test case
 // per seed ("seed N"). A failing or nondeterministic seed is a failure
@@ -69,13 +76,14 @@ func WriteJUnit(w io.Writer, c *Campaign) error {
 		if !c.Started.IsZero() {
 			s.Timestamp = c.Started.Format("2006-01-02T15:04:05")
 		}
+		out := ""
 		if c.Partial {
 			s.Properties = append(s.Properties, junitProperty{"partial_reason", c.PartialReason})
-			s.SystemOut = "partial run: the campaign stopped before all its seeds ran"
+			out = "partial run: the campaign stopped before all its seeds ran"
 			if c.PartialReason != "" {
-				s.SystemOut += " (" + c.PartialReason + ")"
+				out += " (" + c.PartialReason + ")"
 			}
-			s.SystemOut += "\n"
+			out += "\n"
 		}
 		var suiteTime time.Duration
 		for _, r := range c.Results {
@@ -85,7 +93,11 @@ func WriteJUnit(w io.Writer, c *Campaign) error {
 			tc := junitCase{Name: fmt.Sprintf("seed %d", r.Seed), Classname: "syncsim." + sc, Time: seconds(r.Wall)}
 			suiteTime += r.Wall
 			if r.Failed() {
-				p := &junitProblem{Message: cmpJoin(r.Oracle, r.Message), Type: cmp.Or(r.Oracle, r.Verdict), Body: problemBody(r)}
+				p := &junitProblem{
+					Message: xmlClean(truncate(cmpJoin(r.Oracle, r.Message), junitMessageLimit)),
+					Type:    xmlClean(cmp.Or(r.Oracle, r.Verdict)),
+					Body:    xmlClean(problemBody(r)),
+				}
 				switch r.Verdict {
 				case VerdictCrash, VerdictTimeout:
 					tc.Error = p
@@ -100,8 +112,11 @@ func WriteJUnit(w io.Writer, c *Campaign) error {
 		}
 		for _, rc := range c.Nondeterministic {
 			if rc.Scenario == sc {
-				s.SystemOut += fmt.Sprintf("nondeterministic: seed %d ran twice with trace hashes %s and %s\n", rc.Seed, rc.First, rc.Second)
+				out += fmt.Sprintf("nondeterministic: seed %d ran twice with trace hashes %s and %s\n", rc.Seed, rc.First, rc.Second)
 			}
+		}
+		if out != "" {
+			s.SystemOut = &junitText{xmlClean(out)}
 		}
 		s.Time = seconds(suiteTime)
 		total += suiteTime
@@ -167,4 +182,19 @@ func cmpJoin(a, b string) string {
 		return a + ": " + b
 	}
 	return a + b
+}
+
+// xmlClean replaces the characters XML 1.0 cannot carry (most control
+// characters) with U+FFFD, so that any message makes a well-formed file.
+func xmlClean(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r',
+			r >= 0x20 && r <= 0xD7FF,
+			r >= 0xE000 && r <= 0xFFFD,
+			r >= 0x10000 && r <= 0x10FFFF:
+			return r
+		}
+		return '\uFFFD'
+	}, s)
 }

@@ -82,6 +82,9 @@ func WriteMarkdown(w io.Writer, c *Campaign) error {
 		fmt.Fprintf(b, "| %d | %d | %s | %s | %s | %s |\n\n", cv.Converged, cv.NotConverged, fmtDur(cv.P50), fmtDur(cv.P90), fmtDur(cv.P99), fmtDur(cv.Max))
 		b.WriteString("| time to converge | seeds |\n|---|---:|\n")
 		for _, h := range cv.Histogram {
+			if h.N == 0 {
+				continue // a small table: the chart of report.html shows the gaps
+			}
 			fmt.Fprintf(b, "| %s | %d |\n", bucketLabel(h), h.N)
 		}
 		b.WriteString("\n")

@@ -433,3 +433,18 @@ func TestSampleReport(t *testing.T) {
 	require.NoError(t, WriteHTML(&b, campaigns()["passing with probes"]))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "report-pass.html"), b.Bytes(), 0o644))
 }
+
+func TestJUnitCarriesAnyMessage(t *testing.T) {
+	rs := sampleResults()
+	rs[4].Message = "odd ]]> text <x> & \x01 control"
+	var s junitSuites
+	require.NoError(t, xml.Unmarshal([]byte(render(t, WriteJUnit, Build(rs, Meta{}))), &s))
+	for _, tc := range s.Suites[1].Cases {
+		if tc.Name == "seed 7" {
+			require.NotNil(t, tc.Failure)
+			assert.Contains(t, tc.Failure.Body, "odd ]]> text <x> &")
+			return
+		}
+	}
+	t.Fatal("no seed 7")
+}
