@@ -244,7 +244,7 @@ func timeline(r SeedResult) template.HTML {
 	for _, k := range kinds {
 		labelW = max(labelW, len([]rune(k))*charWidth)
 	}
-	labelW = min(max(labelW+12, 60), 200)
+	labelW = min(max(labelW+12, 120), 200) // at least 120: the timelines of most seeds line up
 	const laneH, top, bottom, right, width = 20, 6, 30, 24, timelineWidth
 	plotW := width - labelW - right
 	height := top + laneH*len(kinds) + bottom
