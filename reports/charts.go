@@ -24,8 +24,7 @@ var bucketColours = map[string]string{
 
 const (
 	chartWidth = 560
-	fontSize   = 12
-	charWidth  = 7 // an estimate of a character's width at fontSize
+	charWidth  = 7 // an estimate of a character's width at the charts' 12px font
 	// timelineWidth is the width of a seed's fault timeline, which spans the page.
 	timelineWidth = 1100
 )
