@@ -127,6 +127,10 @@ type plan struct {
 	t    Targets
 	rec  Recorder
 	heal time.Duration
+	// from is when the schedule begins; label, if set, names the stream
+	// its kinds fork from (ScheduleWindow).
+	from  time.Duration
+	label string
 }
 
 // kind is a fault kind: its name (its stream's), its rate, and how one
@@ -143,7 +147,22 @@ type kind struct {
 // stream, and places them on w; rec (nil: none) records them in the
 // history.
 func Schedule(w *sim.World, o Options, t Targets, rec Recorder, heal time.Duration) error {
-	p := &plan{w: w, o: o, t: t, rec: rec, heal: heal}
+	return schedule(&plan{w: w, o: o, t: t, rec: rec, heal: heal})
+}
+
+// ScheduleWindow is Schedule for the window [from, to): every fault of
+// it begins and is undone within it. Each kind draws from a stream forked
+// from the fault stream's label child, so that two windows with distinct
+// labels draw distinct schedules.
+func ScheduleWindow(w *sim.World, o Options, t Targets, rec Recorder, from, to time.Duration, label string) error {
+	if from < 0 || to <= from {
+		return fmt.Errorf("faults: window [%v, %v): empty", from, to)
+	}
+	return schedule(&plan{w: w, o: o, t: t, rec: rec, heal: to, from: from, label: label})
+}
+
+func schedule(p *plan) error {
+	o, t := p.o, p.t
 	noClients, noSessions := len(t.Clients) == 0, len(t.Sessions) == 0
 	kinds := []kind{
 		{"offline", o.Offline, noClients, offline},
@@ -189,9 +208,13 @@ func Schedule(w *sim.World, o Options, t Targets, rec Recorder, heal time.Durati
 
 // draw places k's faults: a Poisson process at k's rate on k's stream.
 func (p *plan) draw(k kind) {
-	r := p.w.Faults().Fork(k.name)
+	r := p.w.Faults()
+	if p.label != "" {
+		r = r.Fork(p.label)
+	}
+	r = r.Fork(k.name)
 	every := time.Duration(float64(time.Minute) / k.rate)
-	for at := r.Exp(every); at < p.heal; at += r.Exp(every) {
+	for at := p.from + r.Exp(every); at < p.heal; at += r.Exp(every) {
 		end := min(at+r.Between(time.Second, p.o.Lasts), p.heal)
 		k.place(p, r, at, end)
 	}

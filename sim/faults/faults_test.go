@@ -60,3 +60,20 @@ func TestSchedule_ZeroRateIsOffMissingTargetIsAnError(t *testing.T) {
 	require.NoError(t, err)
 	require.Error(t, faults.Schedule(w, faults.Options{Backup: 1, Lasts: time.Minute}, faults.Targets{}, nil, time.Minute))
 }
+
+func TestKinds_EveryKindHasARate(t *testing.T) {
+	var o faults.Options
+	for _, k := range faults.Kinds() {
+		p := o.Rate(k)
+		if p == nil {
+			t.Fatalf("kind %s: no rate", k)
+		}
+		*p = 1
+	}
+	if o.Rate("nonsense") != nil {
+		t.Fatal("an unknown kind has a rate")
+	}
+	if o.Offline != 1 || o.LongOffline != 1 || o.ClientCrash != 1 {
+		t.Fatalf("rates not set: %+v", o)
+	}
+}

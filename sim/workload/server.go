@@ -29,6 +29,9 @@ func (s *Server) start() error {
 	opts := server.Options{Address: sim.ServerName, Mutants: mutants}
 	if run.cfg.Lifecycle {
 		opts.HistoryTTL = LifecycleTTL
+		if run.cfg.TTL > 0 {
+			opts.HistoryTTL = run.cfg.TTL
+		}
 		opts.Roles = lifecycleRoles
 	}
 	srv, err := server.New(n.Clock(), n.Net, n.Storage(), opts)

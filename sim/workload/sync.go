@@ -30,6 +30,16 @@ type Sync struct {
 	// (LifecycleTTL) and roles, for the server's lifecycle faults, and
 	// gives each client a reset mode drawn from its stream.
 	Lifecycle bool
+	// Scripted clients make no random writes of their own: a script
+	// (sim/script, sim/simtest) writes through Client.Apply and
+	// Client.WriteRandom; WriteEvery may then be 0.
+	Scripted bool
+	// Modes, with Lifecycle, gives client i < len(Modes) the reset mode
+	// Modes[i] instead of one drawn from its stream.
+	Modes []client.ClientResetMode
+	// TTL, with Lifecycle, is the server's client maximum offline time
+	// (0: LifecycleTTL).
+	TTL time.Duration
 }
 
 // ErrConvergence marks a world whose replicas did not converge.
@@ -56,11 +66,15 @@ type SyncRun struct {
 // the clients start, and the clients write until the heal. At the
 // deadline, every replica must have converged.
 func (s Sync) Install(w *sim.World, rec *observe.Recorder) (*SyncRun, error) {
-	if s.WriteEvery <= 0 || s.Path == "" {
+	if (s.WriteEvery <= 0 && !s.Scripted) || s.Path == "" {
 		return nil, fmt.Errorf("workload: Sync %+v: needs a path and a positive interval", s)
 	}
 	run := &SyncRun{cfg: s, w: w, rec: rec}
-	run.server = &Server{run: run, life: rec.Lifecycle(s.Path, LifecycleTTL), down: true}
+	ttl := LifecycleTTL
+	if s.TTL > 0 {
+		ttl = s.TTL
+	}
+	run.server = &Server{run: run, life: rec.Lifecycle(s.Path, ttl), down: true}
 	if err := run.server.start(); err != nil {
 		return nil, err
 	}
@@ -68,12 +82,17 @@ func (s Sync) Install(w *sim.World, rec *observe.Recorder) (*SyncRun, error) {
 		c := &Client{run: run, node: n, user: fmt.Sprintf("u%d", i), reads: n.Rand.Fork("reads")}
 		if s.Lifecycle {
 			c.mode = resetModes[n.Rand.Fork("reset-mode").IntN(len(resetModes))]
+			if i < len(s.Modes) {
+				c.mode = s.Modes[i]
+			}
 		}
 		c.log = rec.Client(observe.ClientOptions{Name: n.Name, Realm: s.Path, Mode: c.mode,
 			Open: func() *client.Realm { return c.realm }, Storage: n.Storage(), Clock: n.Clock()})
 		run.clients = append(run.clients, c)
 		c.start()
-		c.scheduleWrite()
+		if !s.Scripted {
+			c.scheduleWrite()
+		}
 	}
 	// Writes committed before their replica had an ident take the one it
 	// has at the end.
