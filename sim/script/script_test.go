@@ -28,6 +28,3 @@ func runFile(t *testing.T, path string) {
 	require.NoError(t, rep.Err())
 }
 
-func TestScenarioFile_Offline(t *testing.T) {
-	runFile(t, "../scenarios/testdata/scenarios/offline-edit-conflict.scn")
-}
