@@ -27,4 +27,3 @@ func runFile(t *testing.T, path string) {
 	require.NoError(t, err)
 	require.NoError(t, rep.Err())
 }
-
