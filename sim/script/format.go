@@ -67,7 +67,11 @@ func num(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 func (st Step) String() string {
 	switch st.Kind {
 	case RandomWrites:
-		return fmt.Sprintf("from %v to %v %s write random every %v", st.At, st.Until, clientName(st.Client), st.Dur)
+		who := "client *"
+		if st.Client != All {
+			who = clientName(st.Client)
+		}
+		return fmt.Sprintf("from %v to %v %s write random every %v", st.At, st.Until, who, st.Dur)
 	case Faults:
 		var kv []string
 		for _, r := range st.Rates {
