@@ -21,6 +21,8 @@ func clearLines(s *script.Scenario) {
 // text that parses to the same scenario, and formats the same again.
 func FuzzScenarioParse(f *testing.F) {
 	files, _ := filepath.Glob("../sim/scenarios/testdata/scenarios/*.scn")
+	more, _ := filepath.Glob("../sim/scenarios/testdata/scenarios/unsupported/*.scn")
+	files = append(files, more...)
 	for _, p := range files {
 		if b, err := os.ReadFile(p); err == nil {
 			f.Add(string(b))
