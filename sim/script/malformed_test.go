@@ -25,6 +25,8 @@ func TestParse_MalformedNamesFileLineAndField(t *testing.T) {
 		{"bad time", head + "at 1x client 0 pause\n", 3, "at", `at "1x": want a duration`},
 		{"negative time", head + "at -1m client 0 pause\n", 3, "at", "out of range"},
 		{"time too long", head + "at 900h client 0 pause\n", 3, "at", "out of range"},
+		{"after the deadline", head + "deadline: 5m\nat 6m client 0 pause\n", 4, "at", "not before the deadline 5m0s"},
+		{"block past the deadline", head + "deadline: 5m\nfrom 1m to 5m faults offline=1\n", 4, "to", "not before the deadline"},
 		{"bad value", head + "at 1m client 0 write Task 7 title=3\n", 3, "title", "want a quoted string"},
 		{"bad integer", head + "at 1m client 0 write Task 7 done+=x\n", 3, "done", "want an integer"},
 		{"null not nullable", head + "at 1m client 0 write Task 7 done=null\n", 3, "done", "not nullable"},

@@ -123,6 +123,13 @@ func (p *parser) line(n int, text string) error {
 	if err != nil {
 		return err
 	}
+	if end := max(st.At, st.Until); end >= p.s.Deadline {
+		field := "at"
+		if st.Until > 0 {
+			field = "to"
+		}
+		return ferr(field, "%v: not before the deadline %v (the step would never run)", end, p.s.Deadline)
+	}
 	st.Line = n
 	p.s.Steps = append(p.s.Steps, st)
 	return nil
