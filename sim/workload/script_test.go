@@ -27,6 +27,12 @@ import (
 // node an app with the shared realm open in a client reset mode. The test
 // writes, cuts clients off, operates the server, and runs the clock until
 // what it waits for has happened.
+//
+// Not yet on sim/simtest: this harness runs servers with hand-picked
+// server.Options (and servers added by hand), actors joining late with a
+// realm config of their own, and records every reset callback's states;
+// simtest runs the workload's processes. Moving it means giving simtest
+// those seams first.
 type script struct {
 	t      *testing.T
 	w      *sim.World
