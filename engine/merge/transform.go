@@ -19,6 +19,7 @@
 package merge
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/syncsim/syncsim/engine/changeset"
@@ -62,7 +63,7 @@ func Transform(a, b *changeset.Changeset) (a2, b2 *changeset.Changeset, err erro
 // local changesets, download). Transforming against a sequence in one call
 // or piece by piece gives the same result.
 func TransformSeq(ours, theirs []*changeset.Changeset) (ours2, theirs2 []*changeset.Changeset, err error) {
-	return transformSeq(ours, theirs, 0, true)
+	return transformSeq(ours, theirs, 0, true, 0)
 }
 
 // TransformSeqWith is TransformSeq with the merge mutants of mutants
@@ -72,15 +73,39 @@ func TransformSeq(ours, theirs []*changeset.Changeset) (ours2, theirs2 []*change
 // admitted (decoded from the wire or the journal, or applied to a store),
 // and the transformed forms of valid changesets are valid.
 func TransformSeqWith(ours, theirs []*changeset.Changeset, mutants mutant.Set) (ours2, theirs2 []*changeset.Changeset, err error) {
-	return transformSeq(ours, theirs, mutants, false)
+	return transformSeq(ours, theirs, mutants, false, 0)
 }
 
-func transformSeq(ours, theirs []*changeset.Changeset, mutants mutant.Set, validate bool) (ours2, theirs2 []*changeset.Changeset, err error) {
+// ErrTooLarge is wrapped by the error of a transform whose sides hold more
+// instructions than the bound it was given.
+var ErrTooLarge = errors.New("transform too large")
+
+// TransformSeqBounded is TransformSeqWith that fails with an error wrapping
+// ErrTooLarge, before any work, if ours and theirs together hold more than
+// bound instructions (a transform never produces more instructions than it
+// is given). A bound of 0 or less is no bound.
+func TransformSeqBounded(ours, theirs []*changeset.Changeset, mutants mutant.Set, bound int) (ours2, theirs2 []*changeset.Changeset, err error) {
+	return transformSeq(ours, theirs, mutants, false, bound)
+}
+
+func transformSeq(ours, theirs []*changeset.Changeset, mutants mutant.Set, validate bool, bound int) (ours2, theirs2 []*changeset.Changeset, err error) {
 	if err := check(ours, "ours", validate); err != nil {
 		return nil, nil, err
 	}
 	if err := check(theirs, "theirs", validate); err != nil {
 		return nil, nil, err
+	}
+	if bound > 0 {
+		n := 0
+		for _, cs := range ours {
+			n += len(cs.Instructions)
+		}
+		for _, cs := range theirs {
+			n += len(cs.Instructions)
+		}
+		if n > bound {
+			return nil, nil, fmt.Errorf("%w: %d instructions, more than the bound %d", ErrTooLarge, n, bound)
+		}
 	}
 	for i, o := range ours {
 		for j, t := range theirs {

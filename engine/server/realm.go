@@ -199,7 +199,14 @@ func (r *realm) integrate(f *file, cs *changeset.Changeset, at env.Time) (*chang
 	for i, v := range vs {
 		theirs[i] = r.recipAt(f, v)
 	}
-	ours2, theirs2, err := merge.TransformSeqWith([]*changeset.Changeset{cs}, theirs, r.s.opts.Mutants)
+	bound := r.s.opts.MaxTransformInstructions
+	switch {
+	case bound == 0:
+		bound = defaultMaxTransform
+	case bound < 0:
+		bound = 0
+	}
+	ours2, theirs2, err := merge.TransformSeqBounded([]*changeset.Changeset{cs}, theirs, r.s.opts.Mutants, bound)
 	if err != nil {
 		return nil, err
 	}
@@ -267,6 +274,9 @@ func (s *Server) State(path string) (*store.State, bool) {
 	}
 	return r.state, true
 }
+
+// defaultMaxTransform is the default of Options.MaxTransformInstructions.
+const defaultMaxTransform = 1_000_000
 
 // recipAt is the reciprocal form for file f of history entry v: the entry
 // transformed past f's changesets concurrent with it.
