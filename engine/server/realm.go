@@ -222,7 +222,16 @@ func (r *realm) integrate(f *file, cs *changeset.Changeset, at env.Time) (*chang
 	// The versions of the other files in (base, latest] now hold their
 	// reciprocal forms; those up to base are dropped: later changesets of
 	// f have bases >= base.
-	if len(f.recip) > 0 {
+	// The keys are all above f.recipLo (dropped at the last integration,
+	// or none since the map was cleared or restored with recipLo 0), so
+	// the shorter of the range and the map is walked.
+	switch lo := f.recipLo; {
+	case len(f.recip) == 0 || base <= lo:
+	case base-lo < uint64(len(f.recip)):
+		for v := lo + 1; v <= base; v++ {
+			delete(f.recip, v)
+		}
+	default:
 		for v := range f.recip {
 			if v <= base {
 				delete(f.recip, v)
