@@ -472,3 +472,11 @@ func TestTransform_RejectsBadInput(t *testing.T) {
 		})
 	}
 }
+
+func TestTransformSeqBounded_FailsPastTheBound(t *testing.T) {
+	a, b := cs(1, 1, upd(1, "n", num(1))), cs(2, 2, upd(1, "n", num(2)), upd(2, "n", num(3)))
+	_, _, err := merge.TransformSeqBounded([]*changeset.Changeset{a}, []*changeset.Changeset{b}, 0, 2)
+	require.ErrorIs(t, err, merge.ErrTooLarge)
+	_, _, err = merge.TransformSeqBounded([]*changeset.Changeset{a}, []*changeset.Changeset{b}, 0, 3)
+	require.NoError(t, err)
+}

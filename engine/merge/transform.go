@@ -19,6 +19,7 @@
 package merge
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/syncsim/syncsim/engine/changeset"
@@ -62,20 +63,49 @@ func Transform(a, b *changeset.Changeset) (a2, b2 *changeset.Changeset, err erro
 // local changesets, download). Transforming against a sequence in one call
 // or piece by piece gives the same result.
 func TransformSeq(ours, theirs []*changeset.Changeset) (ours2, theirs2 []*changeset.Changeset, err error) {
-	return TransformSeqWith(ours, theirs, 0)
+	return transformSeq(ours, theirs, 0, true, 0)
 }
 
 // TransformSeqWith is TransformSeq with the merge mutants of mutants
 // switched on (see package mutant); the server and the replica pass their
-// configured set. The zero set is TransformSeq.
+// configured set. Unlike TransformSeq it does not validate the
+// instructions: its callers pass only changesets validated when they were
+// admitted (decoded from the wire or the journal, or applied to a store),
+// and the transformed forms of valid changesets are valid.
 func TransformSeqWith(ours, theirs []*changeset.Changeset, mutants mutant.Set) (ours2, theirs2 []*changeset.Changeset, err error) {
-	a, err := flatten(ours, "ours")
-	if err != nil {
+	return transformSeq(ours, theirs, mutants, false, 0)
+}
+
+// ErrTooLarge is wrapped by the error of a transform whose sides hold more
+// instructions than the bound it was given.
+var ErrTooLarge = errors.New("transform too large")
+
+// TransformSeqBounded is TransformSeqWith that fails with an error wrapping
+// ErrTooLarge, before any work, if ours and theirs together hold more than
+// bound instructions (a transform never produces more instructions than it
+// is given). A bound of 0 or less is no bound.
+func TransformSeqBounded(ours, theirs []*changeset.Changeset, mutants mutant.Set, bound int) (ours2, theirs2 []*changeset.Changeset, err error) {
+	return transformSeq(ours, theirs, mutants, false, bound)
+}
+
+func transformSeq(ours, theirs []*changeset.Changeset, mutants mutant.Set, validate bool, bound int) (ours2, theirs2 []*changeset.Changeset, err error) {
+	if err := check(ours, "ours", validate); err != nil {
 		return nil, nil, err
 	}
-	b, err := flatten(theirs, "theirs")
-	if err != nil {
+	if err := check(theirs, "theirs", validate); err != nil {
 		return nil, nil, err
+	}
+	if bound > 0 {
+		n := 0
+		for _, cs := range ours {
+			n += len(cs.Instructions)
+		}
+		for _, cs := range theirs {
+			n += len(cs.Instructions)
+		}
+		if n > bound {
+			return nil, nil, fmt.Errorf("%w: %d instructions, more than the bound %d", ErrTooLarge, n, bound)
+		}
 	}
 	for i, o := range ours {
 		for j, t := range theirs {
@@ -85,6 +115,27 @@ func TransformSeqWith(ours, theirs []*changeset.Changeset, mutants mutant.Set) (
 			}
 		}
 	}
+	// Only changesets that touch what a changeset of the other side
+	// touches take part in the grid: every cell of the others is a no-op
+	// (transformPair leaves instructions of different classes, or of
+	// different objects without a table or column op, as they are), so
+	// skipping them changes nothing, and they are returned as they are.
+	inA := make([]bool, len(ours))
+	inB := make([]bool, len(theirs))
+	some := false
+	for i, o := range ours {
+		for j, t := range theirs {
+			if (!inA[i] || !inB[j]) && overlap(o, t) {
+				inA[i], inB[j], some = true, true, true
+			}
+		}
+	}
+	if !some {
+		// New slices all the same: callers may append to the results.
+		return clone(ours), clone(theirs), nil
+	}
+	a := flatten(ours, inA)
+	b := flatten(theirs, inB)
 	for j := range b {
 		for i := range a {
 			if a[i].dead {
@@ -100,6 +151,61 @@ func TransformSeqWith(ours, theirs []*changeset.Changeset, mutants mutant.Set) (
 		}
 	}
 	return regroup(ours, a), regroup(theirs, b), nil
+}
+
+func clone(seq []*changeset.Changeset) []*changeset.Changeset {
+	out := make([]*changeset.Changeset, len(seq))
+	copy(out, seq)
+	return out
+}
+
+// check rejects nil changesets and, if validate, invalid instructions.
+func check(seq []*changeset.Changeset, side string, validate bool) error {
+	for i, cs := range seq {
+		if cs == nil {
+			return fmt.Errorf("%w: %s[%d] is nil", ErrBadChangeset, side, i)
+		}
+	}
+	if !validate {
+		return nil
+	}
+	for i, cs := range seq {
+		for k := range cs.Instructions {
+			if err := cs.Instructions[k].Validate(); err != nil {
+				return fmt.Errorf("%w: %s[%d] instruction %d: %w", ErrBadChangeset, side, i, k, err)
+			}
+		}
+	}
+	return nil
+}
+
+// overlap reports whether some instruction of a and some instruction of b
+// may interact: they are in one class, and one is a table or column op or
+// both address one object.
+func overlap(a, b *changeset.Changeset) bool {
+	for i := range a.Instructions {
+		x := &a.Instructions[i]
+		for j := range b.Instructions {
+			if Interact(x, &b.Instructions[j]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Interact reports whether two concurrent instructions may change each
+// other under the transform; if not, transforming them leaves both as
+// they are. It is true for two instructions of one class of which one is
+// a table or column op (AddTable, EraseTable, AddColumn, EraseColumn), and
+// for two instructions on one object.
+func Interact(x, y *changeset.Instruction) bool {
+	return x.Class == y.Class && (classWide(x.Op) || classWide(y.Op) || x.PK == y.PK)
+}
+
+// classWide reports whether o acts on a whole table or column.
+func classWide(o changeset.Op) bool {
+	return o == changeset.AddTable || o == changeset.EraseTable || o == changeset.AddColumn || o == changeset.EraseColumn
 }
 
 // op is an instruction being transformed, with the precedence of its
@@ -126,28 +232,28 @@ func (o *op) result() changeset.Instruction {
 	return in
 }
 
-// flatten copies the instructions of a sequence of changesets into ops,
-// validating each.
-func flatten(seq []*changeset.Changeset, side string) ([]op, error) {
+// flatten copies the instructions of the changesets of seq for which take
+// is true into ops.
+func flatten(seq []*changeset.Changeset, take []bool) []op {
 	n := 0
 	for i, cs := range seq {
-		if cs == nil {
-			return nil, fmt.Errorf("%w: %s[%d] is nil", ErrBadChangeset, side, i)
+		if take[i] {
+			n += len(cs.Instructions)
 		}
-		n += len(cs.Instructions)
 	}
 	ops := make([]op, 0, n)
 	for i, cs := range seq {
+		if !take[i] {
+			continue
+		}
+		d := cs.Discriminant()
 		for k := range cs.Instructions {
 			in := &cs.Instructions[k]
-			if err := in.Validate(); err != nil {
-				return nil, fmt.Errorf("%w: %s[%d] instruction %d: %w", ErrBadChangeset, side, i, k, err)
-			}
 			ops = append(ops, op{Instruction: in, Index: in.Index, To: in.To, PriorSize: in.PriorSize,
-				disc: cs.Discriminant(), cs: i, pos: k})
+				disc: d, cs: i, pos: k})
 		}
 	}
-	return ops, nil
+	return ops
 }
 
 // regroup builds the transformed changesets: the headers of seq with the

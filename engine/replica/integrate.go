@@ -91,6 +91,7 @@ func (r *Replica) plan(d *protocol.Download) (integration, error) {
 			d.ServerVersionSalt, r.epoch)
 	}
 	p.epoch = d.ServerVersionSalt
+	bound := r.opts.maxTransform()
 	for i := range d.Changesets {
 		x := &d.Changesets[i]
 		if x.ServerVersion <= p.cursor.ServerVersion {
@@ -108,9 +109,13 @@ func (r *Replica) plan(d *protocol.Download) (integration, error) {
 				x.ServerVersion, x.Changeset.Version)
 		}
 		p.recip = unseen(p.recip, lv)
-		ours, theirs, err := merge.TransformSeqWith(p.recip, []*changeset.Changeset{&x.Changeset}, r.opts.Mutants)
+		ours, theirs, err := merge.TransformSeqBounded(p.recip, []*changeset.Changeset{&x.Changeset}, r.opts.Mutants, bound)
 		if err != nil {
 			return p, fmt.Errorf("server version %d: %w", x.ServerVersion, err)
+		}
+		if bound > 0 && len(p.ins)+len(theirs[0].Instructions) > bound {
+			return p, fmt.Errorf("server version %d: %w: the download's transformed changesets hold more than %d instructions",
+				x.ServerVersion, merge.ErrTooLarge, bound)
 		}
 		p.recip = ours
 		p.ins = append(p.ins, theirs[0].Instructions...)

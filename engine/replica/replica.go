@@ -59,9 +59,29 @@ type Options struct {
 	// Mutants switches deliberate bugs on (see package mutant): the merge
 	// mutants in Integrate, the reset mutants in Recover. Zero: none.
 	Mutants mutant.Set
+	// MaxTransformInstructions bounds the work of one integration: a
+	// download whose transform would take or produce more instructions
+	// fails with an error wrapping merge.ErrTooLarge instead of growing
+	// without bound. Zero: DefaultMaxTransformInstructions; negative: none.
+	MaxTransformInstructions int
 }
 
 const defaultCompactBytes = 1 << 20
+
+// DefaultMaxTransformInstructions is the default of
+// Options.MaxTransformInstructions: far more than any real integration.
+const DefaultMaxTransformInstructions = 1_000_000
+
+// maxTransform is the bound on an integration's instructions; 0: none.
+func (o *Options) maxTransform() int {
+	switch {
+	case o.MaxTransformInstructions == 0:
+		return DefaultMaxTransformInstructions
+	case o.MaxTransformInstructions < 0:
+		return 0
+	}
+	return o.MaxTransformInstructions
+}
 
 // own is one of the replica's own changesets in its original form, with
 // its encoded size (for upload batching and progress).

@@ -112,9 +112,9 @@ func (r *realm) snapshot() [][]byte {
 	}
 	for _, id := range idents {
 		f := r.files[id]
-		for _, v := range sortedKeys(f.recip) {
+		for _, v := range r.recipVersions(f) {
 			b := wire.AppendUvarint(wire.AppendUvarint(snapRecord(snapRecip), id), v)
-			recs = append(recs, changeset.AppendBinary(b, f.recip[v]))
+			recs = append(recs, changeset.AppendBinary(b, r.recipAt(f, v)))
 		}
 	}
 	return recs

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/syncsim/syncsim/engine/changeset"
 	"github.com/syncsim/syncsim/engine/env"
 )
 
@@ -83,7 +82,7 @@ func (r *realm) compact(c compaction) error {
 	for _, id := range c.expired {
 		f := r.files[id]
 		f.expired = true
-		f.recip = map[uint64]*changeset.Changeset{} // it will never integrate again
+		f.clearRecip() // it will never integrate again
 	}
 	r.floor = max(r.floor, c.floor)
 	return nil

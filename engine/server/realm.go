@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"sort"
 
 	"github.com/syncsim/syncsim/engine/changeset"
@@ -52,6 +53,8 @@ type content struct {
 	// floor is the compacted history's floor: download cursors and upload
 	// bases in (0, floor) are too old to serve.
 	floor uint64
+	// index is entries by what they touch, built as needed; nil: none yet.
+	index *objIndex
 }
 
 // entry is one changeset of the history; entries[i] is server version i+1.
@@ -82,9 +85,14 @@ type file struct {
 	integrated []integration
 	// recip holds, by server version, the reciprocal forms of history
 	// entries from other files: the entry transformed past this file's
-	// changesets that were concurrent with it.
-	recip    map[uint64]*changeset.Changeset
-	lastSeen env.Time
+	// changesets that were concurrent with it. It is sparse: the versions
+	// it holds are those of the other files in (recipLo, recipHi] and its
+	// own keys, and a version of the range it has no value for holds the
+	// entry as it is (a transform it did not overlap left it unchanged).
+	// See recipAt and recipVersions.
+	recip            map[uint64]*changeset.Changeset
+	recipLo, recipHi uint64
+	lastSeen         env.Time
 	// expired: not seen for longer than the history TTL when the history
 	// was compacted; the file can never sync again.
 	expired bool
@@ -186,21 +194,19 @@ func (r *realm) newFile(role string, at env.Time) *file {
 func (r *realm) integrate(f *file, cs *changeset.Changeset, at env.Time) (*changeset.Changeset, error) {
 	base := cs.LastIntegratedServerVersion
 	latest := r.latestVersion()
-	var theirs []*changeset.Changeset
-	var vs []uint64
-	for v := base + 1; v <= latest; v++ {
-		e := &r.entries[v-1]
-		if e.origin == f.ident {
-			continue
-		}
-		c := f.recip[v]
-		if c == nil {
-			c = e.cs
-		}
-		theirs = append(theirs, c)
-		vs = append(vs, v)
+	vs := r.overlapping(f, cs, base)
+	theirs := make([]*changeset.Changeset, len(vs))
+	for i, v := range vs {
+		theirs[i] = r.recipAt(f, v)
 	}
-	ours2, theirs2, err := merge.TransformSeqWith([]*changeset.Changeset{cs}, theirs, r.s.opts.Mutants)
+	bound := r.s.opts.MaxTransformInstructions
+	switch {
+	case bound == 0:
+		bound = defaultMaxTransform
+	case bound < 0:
+		bound = 0
+	}
+	ours2, theirs2, err := merge.TransformSeqBounded([]*changeset.Changeset{cs}, theirs, r.s.opts.Mutants, bound)
 	if err != nil {
 		return nil, err
 	}
@@ -209,13 +215,30 @@ func (r *realm) integrate(f *file, cs *changeset.Changeset, at env.Time) (*chang
 		return nil, err
 	}
 	for i, v := range vs {
-		f.recip[v] = theirs2[i]
-	}
-	for v := range f.recip {
-		if v <= base {
-			delete(f.recip, v) // later changesets of f have bases >= base
+		if theirs2[i] != theirs[i] {
+			f.recip[v] = theirs2[i]
 		}
 	}
+	// The versions of the other files in (base, latest] now hold their
+	// reciprocal forms; those up to base are dropped: later changesets of
+	// f have bases >= base.
+	// The keys are all above f.recipLo (dropped at the last integration,
+	// or none since the map was cleared or restored with recipLo 0), so
+	// the shorter of the range and the map is walked.
+	switch lo := f.recipLo; {
+	case len(f.recip) == 0 || base <= lo:
+	case base-lo < uint64(len(f.recip)):
+		for v := lo + 1; v <= base; v++ {
+			delete(f.recip, v)
+		}
+	default:
+		for v := range f.recip {
+			if v <= base {
+				delete(f.recip, v)
+			}
+		}
+	}
+	f.recipLo, f.recipHi = base, latest
 	r.appendEntry(c2, f.ident, at)
 	f.integrated = append(f.integrated, integration{
 		serverVersion: r.latestVersion(),
@@ -259,4 +282,121 @@ func (s *Server) State(path string) (*store.State, bool) {
 		return nil, false
 	}
 	return r.state, true
+}
+
+// defaultMaxTransform is the default of Options.MaxTransformInstructions.
+const defaultMaxTransform = 1_000_000
+
+// recipAt is the reciprocal form for file f of history entry v: the entry
+// transformed past f's changesets concurrent with it.
+func (r *realm) recipAt(f *file, v uint64) *changeset.Changeset {
+	if c := f.recip[v]; c != nil {
+		return c
+	}
+	return r.entries[v-1].cs
+}
+
+// recipVersions lists the server versions f holds reciprocal forms for, in
+// order: those of the other files in (f.recipLo, f.recipHi] and the keys
+// of f.recip.
+func (r *realm) recipVersions(f *file) []uint64 {
+	var vs []uint64
+	for v := f.recipLo + 1; v <= f.recipHi; v++ {
+		if r.entries[v-1].origin != f.ident || f.recip[v] != nil {
+			vs = append(vs, v)
+		}
+	}
+	for v := range f.recip {
+		if v <= f.recipLo || v > f.recipHi {
+			vs = append(vs, v)
+		}
+	}
+	slices.Sort(vs)
+	return vs
+}
+
+// clearRecip drops all of f's reciprocal forms.
+func (f *file) clearRecip() {
+	f.recip = map[uint64]*changeset.Changeset{}
+	f.recipLo, f.recipHi = 0, 0
+}
+
+// overlapping lists the history entries after version base, other than
+// file f's, that cs may overlap (see merge.Interact), in order: the others
+// the transform would leave unchanged, and cs too.
+func (r *realm) overlapping(f *file, cs *changeset.Changeset, base uint64) []uint64 {
+	x := r.objIndex()
+	var vs []uint64
+	add := func(list []uint64) {
+		i, _ := slices.BinarySearch(list, base+1)
+		vs = append(vs, list[i:]...)
+	}
+	for k := range cs.Instructions {
+		in := &cs.Instructions[k]
+		if classWide(in.Op) {
+			add(x.class[in.Class])
+			continue
+		}
+		add(x.obj[objKey{in.Class, in.PK}])
+		add(x.wide[in.Class])
+	}
+	slices.Sort(vs)
+	vs = slices.Compact(vs)
+	k := 0
+	for _, v := range vs {
+		if r.entries[v-1].origin != f.ident {
+			vs[k] = v
+			k++
+		}
+	}
+	return vs[:k]
+}
+
+// objIndex lists the history's versions by what they touch, for
+// overlapping.
+type objIndex struct {
+	n     int                 // entries indexed
+	obj   map[objKey][]uint64 // by object: the versions with an instruction on it
+	class map[string][]uint64 // by class: the versions with any instruction in it
+	wide  map[string][]uint64 // by class: the versions with a table or column op in it
+}
+
+type objKey struct {
+	class string
+	pk    changeset.PK
+}
+
+func classWide(o changeset.Op) bool {
+	return o == changeset.AddTable || o == changeset.EraseTable || o == changeset.AddColumn || o == changeset.EraseColumn
+}
+
+// objIndex returns the index of the history, brought up to date.
+func (r *realm) objIndex() *objIndex {
+	x := r.index
+	if x == nil || x.n > len(r.entries) {
+		x = &objIndex{obj: map[objKey][]uint64{}, class: map[string][]uint64{}, wide: map[string][]uint64{}}
+		r.index = x
+	}
+	for ; x.n < len(r.entries); x.n++ {
+		v := uint64(x.n + 1)
+		cs := r.entries[x.n].cs
+		for k := range cs.Instructions {
+			in := &cs.Instructions[k]
+			x.class[in.Class] = addVersion(x.class[in.Class], v)
+			if classWide(in.Op) {
+				x.wide[in.Class] = addVersion(x.wide[in.Class], v)
+			} else {
+				key := objKey{in.Class, in.PK}
+				x.obj[key] = addVersion(x.obj[key], v)
+			}
+		}
+	}
+	return x
+}
+
+func addVersion(list []uint64, v uint64) []uint64 {
+	if n := len(list); n > 0 && list[n-1] == v {
+		return list
+	}
+	return append(list, v)
 }

@@ -68,6 +68,11 @@ type Options struct {
 	// Mutants switches deliberate bugs on (see package mutant): the merge,
 	// protocol, durability and lifecycle mutants. Zero: none.
 	Mutants mutant.Set
+	// MaxTransformInstructions bounds the work of one integration: an
+	// upload whose transform would take more instructions (the upload's
+	// and the overlapping history's) fails with an error wrapping
+	// merge.ErrTooLarge. Zero: 1,000,000; negative: none.
+	MaxTransformInstructions int
 }
 
 // Observer is told of the server's durable actions, in order.
