@@ -188,61 +188,75 @@ type NewFile struct {
 	Seq
 }
 
+// The harness's own operations on a realm (DESIGN §1, §5): what the
+// harness did and when, with the parameters it gave the server — never
+// what the server decided. The oracles derive what each did (the server
+// version a backup holds, what a restore rolled back, the new epoch's
+// salt, the files a compaction expired, the compacted history's floor)
+// from the observed operations. Seq orders each among the events of its
+// instant At (see Seq; 0: unknown).
+
 // Backup is the harness taking a backup snapshot of a realm, instantaneous.
-// ID names it for a later Restore (unique per realm); ServerVersion is the
-// latest server version the snapshot holds.
+// ID names it for a later Restore (unique per realm).
 type Backup struct {
-	Realm         string `json:"realm"`
-	ID            int    `json:"id"`
-	ServerVersion uint64 `json:"serverVersion"`
-	At            int64  `json:"at"`
-	Seq           uint64 `json:"seq,omitempty"` // its order among the events of instant At (see Seq; 0: unknown)
+	Realm string `json:"realm"`
+	ID    int    `json:"id"`
+	At    int64  `json:"at"`
+	Seq   uint64 `json:"seq,omitempty"`
 }
 
 // Restore is the harness restoring a realm from an earlier Backup: the
-// history goes back to the snapshot under a new epoch Salt.
-//
-// RolledBack (write accounting): the changesets the restore removed, i.e.
-// the entries of the server's history at server versions past the
-// backup's ServerVersion, which the World reads from the server just
-// before restoring (not what went missing after: a changeset the backup
-// held and the restore lost must not be listed).
+// history goes back to the snapshot under a new epoch salt.
 type Restore struct {
-	Realm      string        `json:"realm"`
-	Backup     int           `json:"backup"`
-	Salt       uint64        `json:"salt"`
-	At         int64         `json:"at"`
-	Seq        uint64        `json:"seq,omitempty"` // its order among the events of instant At (see Seq; 0: unknown)
-	RolledBack []ChangesetID `json:"rolledBack,omitempty"`
+	Realm  string `json:"realm"`
+	Backup int    `json:"backup"`
+	At     int64  `json:"at"`
+	Seq    uint64 `json:"seq,omitempty"`
 }
 
-// Terminate is the harness terminating and re-enabling sync of a realm:
-// every client file is forgotten and a new epoch Salt starts; the new
-// epoch's history is the first Keep entries of the old one (0: cleared),
-// then, if Rebuilt, one server-made changeset (id {0, Keep+1}) that
-// rebuilds the realm's data.
+// Terminate is the harness terminating and re-enabling sync of a realm,
+// one operation at the re-enable: every client file is forgotten and a
+// new epoch (new salt) starts, its history cleared but for the data,
+// which survives (the server may rebuild it as one server-made changeset
+// at server version 1).
 type Terminate struct {
-	Realm   string `json:"realm"`
-	Salt    uint64 `json:"salt"`
-	Keep    uint64 `json:"keep"`
-	Rebuilt bool   `json:"rebuilt,omitempty"`
-	At      int64  `json:"at"`
-	Seq     uint64 `json:"seq,omitempty"` // its order among the events of instant At (see Seq; 0: unknown)
+	Realm string `json:"realm"`
+	At    int64  `json:"at"`
+	Seq   uint64 `json:"seq,omitempty"`
 }
 
-// Compact is the harness compacting a realm's history with the given
-// horizon: the files in Expired (last seen before it) are expired, and the
-// history below server version Floor is trimmed: a download cursor or an
-// upload based on a server version in (0, Floor) is too old to serve (bad
-// server version). A restore brings back the floor of its backup; a
-// terminate starts again from 0.
+// Compact is the harness compacting a realm's history at At with the
+// client maximum offline time MaxOffline it gave the server: the horizon
+// is At - MaxOffline; files last seen before it (not bound in a session)
+// expire, and the history integrated before it is trimmed (its floor).
 type Compact struct {
-	Realm   string   `json:"realm"`
-	Horizon int64    `json:"horizon"`
-	Expired []uint64 `json:"expired"`
-	Floor   uint64   `json:"floor,omitempty"`
-	At      int64    `json:"at"`
-	Seq     uint64   `json:"seq,omitempty"` // its order among the events of instant At (see Seq; 0: unknown)
+	Realm      string `json:"realm"`
+	At         int64  `json:"at"`
+	MaxOffline int64  `json:"maxOffline"` // nanoseconds
+	Seq        uint64 `json:"seq,omitempty"`
+}
+
+// Horizon is the compaction's horizon: At - MaxOffline.
+func (c *Compact) Horizon() int64 { return c.At - c.MaxOffline }
+
+// Bound is a session the server held bound to a client file, as the wire
+// showed it: Begin when the client sent the BIND asking for a new ident or
+// its CLIENT_IDENT; Accepted when the server sent its first DOWNLOAD (the
+// CLIENT_IDENT accepted by then; 0: never seen); End when the server's
+// side of it ended (it sent an ERROR ending it, an UNBIND reached it, or
+// the server's end of the connection closed; Infinite: never seen). Every
+// contact of the server with the file (new ident, CLIENT_IDENT, UPLOAD,
+// integration) happens within one of its sessions; the file is live while
+// one is bound.
+type Bound struct {
+	Client      string `json:"client"`
+	Realm       string `json:"realm"`
+	File        uint64 `json:"file"`
+	Begin       int64  `json:"begin"`
+	Accepted    int64  `json:"accepted,omitempty"`
+	AcceptedSeq uint64 `json:"acceptedSeq,omitempty"`
+	End         int64  `json:"end"`
+	EndSeq      uint64 `json:"endSeq,omitempty"`
 }
 
 // WriteID names one local write; unique in a run.
@@ -535,6 +549,7 @@ type History struct {
 	Restores      []Restore      `json:"restores,omitempty"`
 	Terminates    []Terminate    `json:"terminates,omitempty"`
 	Compactions   []Compact      `json:"compactions,omitempty"`
+	Bounds        []Bound        `json:"bounds,omitempty"`
 	Writes        []Write        `json:"writes,omitempty"`
 	Reads         []Read         `json:"reads,omitempty"`
 	WaitUploads   []WaitUpload   `json:"waitUploads,omitempty"`
@@ -576,6 +591,9 @@ func (h *History) ByRealm() []RealmHistory {
 		add(x.Realm)
 	}
 	for _, x := range h.Compactions {
+		add(x.Realm)
+	}
+	for _, x := range h.Bounds {
 		add(x.Realm)
 	}
 	for _, x := range h.Writes {
@@ -631,6 +649,7 @@ func (h *History) realm(name string) *History {
 		Restores:      filter(h.Restores, func(x Restore) bool { return x.Realm == name }),
 		Terminates:    filter(h.Terminates, func(x Terminate) bool { return x.Realm == name }),
 		Compactions:   filter(h.Compactions, func(x Compact) bool { return x.Realm == name }),
+		Bounds:        filter(h.Bounds, func(x Bound) bool { return x.Realm == name }),
 		Writes:        filter(h.Writes, func(x Write) bool { return x.Realm == name }),
 		Reads:         filter(h.Reads, func(x Read) bool { return x.Realm == name }),
 		WaitUploads:   filter(h.WaitUploads, func(x WaitUpload) bool { return x.Realm == name }),
@@ -746,6 +765,17 @@ func (h *History) Validate() error {
 		seqs("new file", i, f.Call, f.Return, f.Seq)
 		if f.Client == "" || f.Realm == "" || f.File == 0 {
 			bad("new file %d: no client, realm or ident", i)
+		}
+	}
+	for i, b := range h.Bounds {
+		interval("bound", i, b.Begin, b.End)
+		if b.Client == "" || b.Realm == "" || b.File == 0 {
+			bad("bound %d: no client, realm or ident", i)
+		}
+	}
+	for i, c := range h.Compactions {
+		if c.MaxOffline <= 0 {
+			bad("compaction %d: maximum offline time %d", i, c.MaxOffline)
 		}
 	}
 	backupAt := map[string]map[int]int64{}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"time"
 
 	"github.com/syncsim/syncsim/engine/client"
@@ -76,30 +75,9 @@ func (run *syncRun) lifecycleFault(k int, at, end time.Duration, pick func() *sy
 // oracles define them, each numbered in the wire's sequence of events
 // before it runs (what it makes the server send comes after it).
 
-// backupOf is what a backup holds: its epoch's salt and what carried said
-// then.
-type backupOf struct {
-	salt uint64
-	ids  []history.ChangesetID
-}
-
-// carried is the realm's epoch salt and the changesets its history holds
-// now, in server order: each entry's, except that an epoch an Enable began
-// starts with one server-made changeset rebuilding the state, which stands
-// for the changesets the history held before the Enable.
-func (run *syncRun) carried(s *server.Server) (uint64, []history.ChangesetID) {
-	salt, origins, _ := s.History(run.cfg.Path)
-	boot, rebuilt := run.boots[salt]
-	var ids []history.ChangesetID
-	for i, o := range origins {
-		if i == 0 && o.File == 0 && rebuilt {
-			ids = append(ids, boot...)
-			continue
-		}
-		ids = append(ids, history.ChangesetID{File: o.File, Version: o.Version})
-	}
-	return salt, ids
-}
+// The history records what the harness did and when, with the parameters
+// it gave the server (the maximum offline time), never what the server
+// made of it: the oracles derive that from the observed operations.
 
 // backup takes a backup of the realm at its latest server version.
 func (run *syncRun) backup(s *server.Server) error {
@@ -108,39 +86,16 @@ func (run *syncRun) backup(s *server.Server) error {
 	if err != nil {
 		return err
 	}
-	_, origins, _ := s.History(run.cfg.Path)
-	salt, ids := run.carried(s)
 	run.backups = append(run.backups, n)
-	run.backupOf[n] = backupOf{salt: salt, ids: ids}
-	run.h.Backups = append(run.h.Backups, history.Backup{Realm: run.cfg.Path, ID: int(n), Seq: seq,
-		ServerVersion: uint64(len(origins)), At: run.now()})
+	run.h.Backups = append(run.h.Backups, history.Backup{Realm: run.cfg.Path, ID: int(n), Seq: seq, At: run.now()})
 	return nil
 }
 
-// restore restores the realm from backup n. It rolls back the changesets
-// the history held just before and the backup does not: those past the
-// backup's server version, or, from a backup of an earlier epoch (a
-// terminate and re-enable came between), all the later ones, including
-// those the re-enabled epoch's first changeset stood for.
+// restore restores the realm from backup n.
 func (run *syncRun) restore(s *server.Server, n uint64) error {
-	_, ids := run.carried(s)
-	b := run.backupOf[n]
-	kept := make(map[history.ChangesetID]bool, len(b.ids))
-	for _, id := range b.ids {
-		kept[id] = true
-	}
 	r := history.Restore{Realm: run.cfg.Path, Backup: int(n), At: run.now(), Seq: run.wire.Tick()}
-	for _, id := range ids {
-		if !kept[id] {
-			r.RolledBack = append(r.RolledBack, id)
-		}
-	}
 	if err := s.Restore(run.cfg.Path, n); err != nil {
 		return err
-	}
-	r.Salt, _, _ = s.History(run.cfg.Path)
-	if boot, ok := run.boots[b.salt]; ok {
-		run.boots[r.Salt] = boot
 	}
 	run.h.Restores = append(run.h.Restores, r)
 	return nil
@@ -148,40 +103,25 @@ func (run *syncRun) restore(s *server.Server, n uint64) error {
 
 // enable turns the realm's sync on again after a Terminate: terminate and
 // re-enable are one operation in the history, at the Enable (until then
-// the old epoch stands, its sessions refused). The engine begins the new
-// epoch with one server-made changeset that rebuilds the state (if there
-// is any); the history says the old epoch's entries are not kept (Keep 0).
+// the old epoch stands, its sessions refused).
 func (run *syncRun) enable(s *server.Server) error {
-	_, before := run.carried(s)
 	seq := run.wire.Tick()
 	if err := s.Enable(run.cfg.Path); err != nil {
 		return err
 	}
-	salt, origins, _ := s.History(run.cfg.Path)
-	run.boots[salt] = before
-	run.h.Terminates = append(run.h.Terminates, history.Terminate{Realm: run.cfg.Path, Salt: salt, Seq: seq,
-		Rebuilt: len(origins) > 0 && origins[0].File == 0, At: run.now()})
+	run.h.Terminates = append(run.h.Terminates, history.Terminate{Realm: run.cfg.Path, Seq: seq, At: run.now()})
 	return nil
 }
 
-// compact compacts the realm's history; the files it expired are those
-// expired after it and not before, that the server handed out (a file
-// whose SERVER_IDENT it never sent is known to no client, and to no
-// operation of the history).
+// compact compacts the realm's history with the maximum offline time the
+// server was given (lifecycleTTL).
 func (run *syncRun) compact(s *server.Server) error {
-	before := s.ExpiredFiles(run.cfg.Path)
 	seq := run.wire.Tick()
 	if err := s.Compact(run.cfg.Path); err != nil {
 		return err
 	}
-	c := history.Compact{Realm: run.cfg.Path, Horizon: run.now() - int64(lifecycleTTL), Floor: s.Floor(run.cfg.Path), At: run.now(), Seq: seq}
-	for _, f := range s.ExpiredFiles(run.cfg.Path) {
-		handedOut := slices.ContainsFunc(run.h.NewFiles, func(n history.NewFile) bool { return n.Realm == run.cfg.Path && n.File == f })
-		if handedOut && !slices.Contains(before, f) {
-			c.Expired = append(c.Expired, f)
-		}
-	}
-	run.h.Compactions = append(run.h.Compactions, c)
+	run.h.Compactions = append(run.h.Compactions, history.Compact{Realm: run.cfg.Path, At: run.now(),
+		MaxOffline: int64(lifecycleTTL), Seq: seq})
 	return nil
 }
 

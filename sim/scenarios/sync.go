@@ -91,11 +91,6 @@ type syncRun struct {
 	healed  bool
 	healAt  clock.Time
 	backups []uint64 // the server backups taken, oldest first
-	// backupOf is what each backup holds; boots, per epoch salt, the
-	// changesets an epoch's first, rebuilding changeset stands for
-	// (resets.go).
-	backupOf map[uint64]backupOf
-	boots    map[uint64][]history.ChangesetID
 	// ConvergedAt is when the last replica reached the server's state.
 	convergedAt clock.Time
 	// h is the history the oracles judge.
@@ -178,7 +173,7 @@ func (s Sync) Install(w *sim.World) error {
 	if h == nil {
 		h = &history.History{}
 	}
-	run := &syncRun{cfg: s, w: w, h: h, backupOf: map[uint64]backupOf{}, boots: map[uint64][]history.ChangesetID{}}
+	run := &syncRun{cfg: s, w: w, h: h}
 	wire := observe.NewWire(w.Clock, sim.ServerName, run.h)
 	run.wire = wire
 	wire.OnReset(run.resetAsked)
