@@ -195,15 +195,51 @@ const (
 	contactSure
 )
 
+// windows are the stretches of time whose contacts the server's state at
+// m still reflects: back to the start of its epoch and, if a restore began
+// it, before that only what the backup held (up to when it was taken), and
+// so on; a terminate forgot every file before it.
+func windows(h *history.History, es []epochStart, m moment) []span {
+	taken := map[int]moment{}
+	for _, b := range h.Backups {
+		taken[b.ID] = moment{b.At, b.Seq}
+	}
+	var out []span
+	end := m
+	for range len(es) + 1 {
+		k := epochAt(es, end)
+		if k == 0 {
+			return append(out, span{0, end.t})
+		}
+		e := es[k-1]
+		out = append(out, span{e.at.t, end.t})
+		b, ok := taken[e.backup]
+		if e.terminate || !ok {
+			return out
+		}
+		end = b
+	}
+	return out
+}
+
 // contacts derives, for a compaction, the contact class of every client
-// file of h (a file missing from the map has none).
+// file of h (a file missing from the map has none): only contacts the
+// server's state then reflects count (see windows).
 func contacts(h *history.History, c *history.Compact) map[uint64]contact {
 	at := moment{c.At, c.Seq}
 	horizon := c.Horizon()
+	ws := windows(h, epochStarts(h), at)
+	// may: [lo, hi] meets a window after the horizon; sure: it lies in one.
+	may := func(lo, hi int64) bool {
+		return slices.ContainsFunc(ws, func(w span) bool { return max(lo, w.lo, horizon) <= min(hi, w.hi) })
+	}
+	sure := func(lo, hi int64) bool {
+		return lo >= horizon && slices.ContainsFunc(ws, func(w span) bool { return w.lo <= lo && hi <= w.hi })
+	}
 	out := map[uint64]contact{}
 	raise := func(f uint64, k contact) { out[f] = max(out[f], k) }
 	for _, b := range h.Bounds {
-		if b.Begin > c.At || b.End < horizon {
+		if b.Begin > c.At || !may(b.Begin, b.End) {
 			continue
 		}
 		raise(b.File, contactMaybe)
@@ -212,18 +248,18 @@ func contacts(h *history.History, c *history.Compact) map[uint64]contact {
 		}
 		accepted := moment{b.Accepted, b.AcceptedSeq}
 		end := moment{b.End, cmp.Or(b.EndSeq, 1<<63)}
-		live := compareMoments(accepted, at) <= 0 && compareMoments(end, at) > 0
-		if live || (b.Begin >= horizon && compareMoments(accepted, at) <= 0) {
+		live := compareMoments(accepted, at) <= 0 && compareMoments(end, at) > 0 && b.Accepted >= ws[0].lo
+		if live || (compareMoments(accepted, at) <= 0 && sure(b.Begin, b.Accepted)) {
 			raise(b.File, contactSure)
 		}
 	}
 	for _, u := range h.Uploads {
-		if u.Outcome == history.OutcomeOK && u.Call >= horizon && compareMoments(moment{u.Call, u.CallSeq}, at) < 0 {
+		if u.Outcome == history.OutcomeOK && compareMoments(moment{u.Call, u.CallSeq}, at) < 0 && sure(u.Call, u.Call) {
 			raise(u.File, contactSure)
 		}
 	}
 	for _, nf := range h.NewFiles {
-		if nf.Call >= horizon && nf.Return <= c.At && compareMoments(moment{nf.Return, nf.ReturnSeq}, at) < 0 {
+		if compareMoments(moment{nf.Return, nf.ReturnSeq}, at) < 0 && sure(nf.Call, nf.Return) {
 			raise(nf.File, contactSure)
 		}
 	}
