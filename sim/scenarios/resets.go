@@ -64,10 +64,12 @@ func (run *syncRun) lifecycleFault(k int, at, end time.Duration, pick func() *sy
 	case 4:
 		run.at(at, sim.ServerName, "fault.recovery.off", path, srv(func(s *server.Server) error { return s.SetRecoveryMode(false) }))
 		run.at(end, sim.ServerName, "fault.recovery.on", path, srv(func(s *server.Server) error { return s.SetRecoveryMode(true) }))
-	case 5: // a long offline period, past the maximum offline time
+	case 5: // a long offline period, past the maximum offline time, and a compaction just before it ends
 		c := pick()
+		back := min(at+2*lifecycleTTL, end)
 		run.at(at, c.node.Name, "fault.offline.long", "", func() { w.Net.Isolate(c.node.Name) })
-		run.at(min(at+2*lifecycleTTL, end), c.node.Name, "fault.online", "", func() { w.Net.Rejoin(c.node.Name) })
+		run.at(back-time.Second, sim.ServerName, "fault.compact", path, srv(run.compact))
+		run.at(back, c.node.Name, "fault.online", "", func() { w.Net.Rejoin(c.node.Name) })
 	}
 }
 
