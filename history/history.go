@@ -11,6 +11,7 @@ type History struct {
 	Restores      []Restore      `json:"restores,omitempty"`
 	Terminates    []Terminate    `json:"terminates,omitempty"`
 	Compactions   []Compact      `json:"compactions,omitempty"`
+	Bounds        []Bound        `json:"bounds,omitempty"`
 	Writes        []Write        `json:"writes,omitempty"`
 	Reads         []Read         `json:"reads,omitempty"`
 	WaitUploads   []WaitUpload   `json:"waitUploads,omitempty"`
@@ -52,6 +53,9 @@ func (h *History) ByRealm() []RealmHistory {
 		add(x.Realm)
 	}
 	for _, x := range h.Compactions {
+		add(x.Realm)
+	}
+	for _, x := range h.Bounds {
 		add(x.Realm)
 	}
 	for _, x := range h.Writes {
@@ -107,6 +111,7 @@ func (h *History) realm(name string) *History {
 		Restores:      filter(h.Restores, func(x Restore) bool { return x.Realm == name }),
 		Terminates:    filter(h.Terminates, func(x Terminate) bool { return x.Realm == name }),
 		Compactions:   filter(h.Compactions, func(x Compact) bool { return x.Realm == name }),
+		Bounds:        filter(h.Bounds, func(x Bound) bool { return x.Realm == name }),
 		Writes:        filter(h.Writes, func(x Write) bool { return x.Realm == name }),
 		Reads:         filter(h.Reads, func(x Read) bool { return x.Realm == name }),
 		WaitUploads:   filter(h.WaitUploads, func(x WaitUpload) bool { return x.Realm == name }),

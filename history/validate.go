@@ -82,6 +82,17 @@ func (h *History) Validate() error {
 			bad("new file %d: no client, realm or ident", i)
 		}
 	}
+	for i, b := range h.Bounds {
+		interval("bound", i, b.Begin, b.End)
+		if b.Client == "" || b.Realm == "" || b.File == 0 {
+			bad("bound %d: no client, realm or ident", i)
+		}
+	}
+	for i, c := range h.Compactions {
+		if c.MaxOffline <= 0 {
+			bad("compaction %d: maximum offline time %d", i, c.MaxOffline)
+		}
+	}
 	backupAt := map[string]map[int]int64{}
 	for i, b := range h.Backups {
 		if backupAt[b.Realm] == nil {

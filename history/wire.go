@@ -93,3 +93,23 @@ type Revert struct {
 	Object    string      `json:"object"`
 	At        int64       `json:"at"`
 }
+
+// Bound is a session the server held bound to a client file, as the wire
+// showed it: Begin when the client sent the BIND asking for a new ident or
+// its CLIENT_IDENT; Accepted when the server sent its first DOWNLOAD (the
+// CLIENT_IDENT accepted by then; 0: never seen); End when the server's
+// side of it ended (it sent an ERROR ending it, an UNBIND reached it, or
+// the server's end of the connection closed; Infinite: never seen). Every
+// contact of the server with the file (new ident, CLIENT_IDENT, UPLOAD,
+// integration) happens within one of its sessions; the file is live while
+// one is bound.
+type Bound struct {
+	Client      string `json:"client"`
+	Realm       string `json:"realm"`
+	File        uint64 `json:"file"`
+	Begin       int64  `json:"begin"`
+	Accepted    int64  `json:"accepted,omitempty"`
+	AcceptedSeq uint64 `json:"acceptedSeq,omitempty"`
+	End         int64  `json:"end"`
+	EndSeq      uint64 `json:"endSeq,omitempty"`
+}

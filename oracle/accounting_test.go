@@ -153,7 +153,7 @@ func TestWriteAccounting(t *testing.T) {
 			h.write(1, "a", id(1, 1), 10, 10, erase(p1))
 			h.acked("a", 1, 1, 20)
 			h.write(2, "b", id(2, 1), 5, 25, create(p1)) // concurrent: b never had a's erase
-			h.Terminates = append(h.Terminates, history.Terminate{Realm: testRealm, Salt: salt2, Rebuilt: true, At: 30})
+			h.Terminates = append(h.Terminates, history.Terminate{Realm: testRealm, At: 30})
 			h.upload("b", 2, salt2, 40, 45, 1, 1)
 			h.final(map[string]history.PlainObject{p1: obj("Person", nil, nil)})
 		}},
@@ -162,7 +162,7 @@ func TestWriteAccounting(t *testing.T) {
 			h.acked("a", 1, 1, 20)
 			h.write(2, "b", id(2, 1), 5, 25, create(p1))
 			h.upload("b", 2, salt1, 28, 29, 1, 1)
-			h.Terminates = append(h.Terminates, history.Terminate{Realm: testRealm, Salt: salt2, Rebuilt: true, At: 30})
+			h.Terminates = append(h.Terminates, history.Terminate{Realm: testRealm, At: 30})
 			h.final(map[string]history.PlainObject{p1: obj("Person", nil, nil)})
 		}},
 		{name: "erase vs erase is one erase: a compensating write that reverted the other brings the object back for both", want: map[history.WriteID]Bucket{1: BucketOverridden, 2: BucketReverted}, step: func(h *hist) {
@@ -312,7 +312,7 @@ func TestWriteAccounting(t *testing.T) {
 			h.Backups = append(h.Backups, history.Backup{Realm: testRealm, ID: 1, At: 5})
 			h.write(1, "a", id(1, 1), 10, 10, set(t1, "title", history.Str("x")))
 			h.acked("a", 1, 1, 20)
-			h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, Salt: salt2, At: 30, RolledBack: ids(1, 1)})
+			h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, At: 30})
 			h.reset(history.Reset{Client: "a", Mode: history.ModeRecover, Outcome: history.ResetRecovered, Call: 40, Return: 50, OldFile: 1, NewFile: 3})
 			h.final(task(nil, nil))
 		}},
@@ -320,7 +320,7 @@ func TestWriteAccounting(t *testing.T) {
 			h.write(1, "a", id(1, 1), 10, 10, set(t1, "title", history.Str("x")))
 			h.acked("a", 1, 1, 20)
 			h.Backups = append(h.Backups, history.Backup{Realm: testRealm, ID: 1, At: 25})
-			h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, Salt: salt2, At: 30})
+			h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, At: 30})
 			h.final(task(nil, nil))
 		}},
 		{name: "an unsynced write a reset recovered wins over what the fresh copy had", want: map[history.WriteID]Bucket{1: BucketVisible, 2: BucketOverridden}, step: func(h *hist) {
@@ -510,7 +510,7 @@ func createRolledBack(h *hist) {
 	h.acked("b", 2, 1, 20)
 	h.received("a", 1, 25, id(2, 1))
 	h.write(2, "a", id(1, 1), 30, 30, set(t1, "title", history.Str("x")))
-	h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, Salt: salt2, At: 40, RolledBack: ids(2, 1)})
+	h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, At: 40})
 	h.reset(history.Reset{Client: "a", Mode: history.ModeRecover, Outcome: history.ResetRecovered, Call: 50, Return: 60, OldFile: 1, NewFile: 3})
 }
 

@@ -270,16 +270,16 @@ func annotations(h *history.History, lanes []string) []porcupine.Annotation {
 		out = append(out, porcupine.Annotation{Tag: "server", Start: at, Description: desc, BackgroundColor: serverColor})
 	}
 	for _, b := range h.Backups {
-		server(b.At, fmt.Sprintf("backup %d at server version %d", b.ID, b.ServerVersion))
+		server(b.At, fmt.Sprintf("backup %d", b.ID))
 	}
 	for _, r := range h.Restores {
-		server(r.At, fmt.Sprintf("restore to backup %d, salt %x", r.Backup, r.Salt))
+		server(r.At, fmt.Sprintf("restore to backup %d", r.Backup))
 	}
 	for _, t := range h.Terminates {
-		server(t.At, fmt.Sprintf("terminate and re-enable, keep %d, salt %x", t.Keep, t.Salt))
+		server(t.At, "terminate and re-enable")
 	}
 	for _, c := range h.Compactions {
-		server(c.At, fmt.Sprintf("compaction: horizon %d, expired files %v", c.Horizon, c.Expired))
+		server(c.At, fmt.Sprintf("compaction: horizon %d (maximum offline time %d)", c.Horizon(), c.MaxOffline))
 	}
 	for _, r := range h.Resets {
 		discarded := "nothing"

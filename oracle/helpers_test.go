@@ -30,8 +30,21 @@ func ids(file uint64, versions ...uint64) []history.ChangesetID {
 
 type hist struct{ history.History }
 
+// newFile records file handed out to client, and its session: bound from
+// call on, its CLIENT_IDENT accepted by ret, never seen ending (see
+// endSession).
 func (h *hist) newFile(client string, file uint64, call, ret int64) {
 	h.NewFiles = append(h.NewFiles, history.NewFile{Client: client, Realm: testRealm, File: file, Salt: fsalt(file), Call: call, Return: ret})
+	h.Bounds = append(h.Bounds, history.Bound{Client: client, Realm: testRealm, File: file, Begin: call, Accepted: ret, End: history.Infinite})
+}
+
+// endSession ends the sessions of file at the server at end.
+func (h *hist) endSession(file uint64, end int64) {
+	for i := range h.Bounds {
+		if b := &h.Bounds[i]; b.File == file && b.End > end {
+			b.End = end
+		}
+	}
 }
 
 // upload records an acknowledged upload of versions of file.
@@ -88,12 +101,12 @@ func concurrent(h *hist) {
 
 // backupAt2 takes backup 1 when the log held [1:1 1:2].
 func backupAt2(h *hist) {
-	h.Backups = append(h.Backups, history.Backup{Realm: testRealm, ID: 1, ServerVersion: 2, At: 43})
+	h.Backups = append(h.Backups, history.Backup{Realm: testRealm, ID: 1, At: 43})
 }
 
 // restore rolls the realm back to backup 1 at t=100 under salt2.
 func restore(h *hist) {
-	h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, Salt: salt2, At: 100})
+	h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, At: 100})
 }
 
 func build(steps ...func(*hist)) *history.History {

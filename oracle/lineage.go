@@ -162,11 +162,7 @@ func newLineage(h *history.History) *lineage {
 	}
 	l.restores = slices.Clone(h.Restores)
 	slices.SortStableFunc(l.restores, func(a, b history.Restore) int { return cmp.Compare(a.At, b.At) })
-	for _, r := range l.restores {
-		for _, id := range r.RolledBack {
-			l.rolled[id] = append(l.rolled[id], r.At)
-		}
-	}
+	l.rolled = rolledBackBy(h)
 	for i := range h.Writes {
 		l.writes = append(l.writes, &h.Writes[i])
 	}
@@ -420,8 +416,9 @@ func (l *lineage) rebuiltBetween(a, b *incarnation) bool {
 			reached = at
 		}
 	}
-	for _, t := range l.h.Terminates {
-		if t.Rebuilt && a.made <= t.At && t.At < reached {
+	es := epochStarts(l.h)
+	for k, e := range es {
+		if e.terminate && a.made <= e.at.t && e.at.t < reached && rebuiltAt(l.h, es, k+1) {
 			return true
 		}
 	}

@@ -20,7 +20,7 @@ func TestNewRecordsRoundTripThroughJSONAndSplitByRealm(t *testing.T) {
 		h.write(1, "a", id(1, 1), 10, 10, create(t1), setDefault(t1, "title", history.Str("x")), set(t1, "owner", history.Link(p1)))
 		h.read("a", t1, "title", history.Str("x"), 20)
 		h.Backups = append(h.Backups, history.Backup{Realm: testRealm, ID: 1, At: 1})
-		h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, Salt: salt2, At: 30, RolledBack: ids(1, 1)})
+		h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, At: 30})
 		h.reset(history.Reset{Client: "a", Mode: history.ModeRecover, Outcome: history.ResetRecovered, Call: 40, Return: 50, OldFile: 1, NewFile: 3,
 			RecoveredAs: id(3, 1), RecoveryTimestamp: 45})
 		h.ResetChecks = append(h.ResetChecks, history.ResetCheck{Client: "a", Realm: testRealm, Call: 40, Mode: history.ModeRecover,

@@ -115,9 +115,9 @@ func TestSessionGuarantees(t *testing.T) {
 		}},
 		{name: "monotonic reads: a write made after a terminate that rebuilt the history may replace an older value whatever its discriminant", step: func(h *hist) {
 			h.write(1, "c", id(3, 1), 50, 10, set(t1, "title", y))
-			h.Terminates = append(h.Terminates, history.Terminate{Realm: testRealm, Salt: salt2, Rebuilt: true, At: 12})
+			h.Terminates = append(h.Terminates, history.Terminate{Realm: testRealm, At: 12})
 			h.write(2, "b", id(2, 1), 10, 14, set(t1, "title", x))
-			h.received("a", 1, 20, id(3, 1))
+			h.received("a", 1, 20, id(0, 1), id(3, 1)) // 0:1 rebuilds the data
 			h.received("a", 1, 25, id(2, 1))
 			h.read("a", t1, "title", y, 30)
 			h.read("a", t1, "title", x, 40)
@@ -178,7 +178,7 @@ func TestSessionGuarantees(t *testing.T) {
 			bThenB(h)
 			h.read("a", t1, "title", y, 30)
 			h.Backups = append(h.Backups, history.Backup{Realm: testRealm, ID: 1, At: 12})
-			h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, Salt: salt2, At: 33, RolledBack: ids(2, 2)})
+			h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, At: 33})
 			h.read("a", t1, "title", x, 40)
 		}},
 		{name: "monotonic reads: an erase of the object integrated in between lets it come back with other values", step: func(h *hist) {
@@ -223,7 +223,7 @@ func TestSessionGuarantees(t *testing.T) {
 			h.Backups = append(h.Backups, history.Backup{Realm: testRealm, ID: 1, At: 5})
 			h.write(1, "b", id(2, 1), 8, 8, create(t1))
 			h.received("a", 1, 9, id(2, 1))
-			h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, Salt: salt2, At: 20, RolledBack: ids(2, 1)})
+			h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, At: 20})
 			h.reset(history.Reset{Client: "a", Mode: history.ModeRecover, Outcome: history.ResetRecovered, Code: history.CodeDivergingHistories, Call: 22, Return: 25, OldFile: 1, NewFile: 3})
 			h.write(2, "a", id(3, 1), 30, 30, set(t1, "title", history.Str("x")))
 			h.reset(history.Reset{Client: "a", Mode: history.ModeRecover, Outcome: history.ResetRecovered, Code: history.CodeBadChangeset, Call: 40, Return: 45, OldFile: 3, NewFile: 4})
@@ -280,7 +280,7 @@ func staleAfterRestore(h *hist, resetAt int64) {
 	h.Backups = append(h.Backups, history.Backup{Realm: testRealm, ID: 1, At: 5})
 	h.write(1, "b", id(2, 1), 8, 8, create(t1))
 	h.received("a", 1, 9, id(2, 1))
-	h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, Salt: salt2, At: 20, RolledBack: ids(2, 1)})
+	h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, At: 20})
 	h.write(2, "a", id(1, 1), 30, 30, set(t1, "title", history.Str("x")))
 	h.reset(history.Reset{Client: "a", Mode: history.ModeRecover, Outcome: history.ResetRecovered, Code: history.CodeDivergingHistories,
 		Call: resetAt, Return: resetAt + 5, OldFile: 1, NewFile: 3})

@@ -32,13 +32,24 @@ import (
 //     with that code: both a missed and a spurious reset are violations;
 //   - new file: the server hands out an ident it does not know;
 //   - backup (instantaneous): remembers the state;
-//   - restore (instantaneous): log and files back to a backup, new salt;
-//   - terminate (instantaneous): every file forgotten, new salt, the log cut
-//     to what the new epoch keeps, then perhaps the server's changeset that
-//     rebuilds the data;
-//   - compact (instantaneous): the listed files expire, and cursors a
-//     session begins from and upload bases below the new floor are refused
-//     (bad server version);
+//   - restore (instantaneous): log, files and floor back to the backup's,
+//     and a new epoch whose salt is learnt from its first download: it must
+//     differ from every earlier epoch's;
+//   - terminate (instantaneous): every file forgotten, a new epoch (salt
+//     learnt as for a restore), the log cleared, then the server's
+//     changeset that rebuilds the data if a download of the epoch showed
+//     one at server version 1;
+//   - compact (instantaneous), with horizon H = its time - the maximum
+//     offline time: a file known and not bound in a session expires if it
+//     was last seen before H (a new ident, a CLIENT_IDENT accepted, an
+//     UPLOAD, an integration); the floor rises to the number of leading
+//     log entries integrated before H, and cursors a session begins from
+//     and upload bases in (0, floor) are refused (bad server version).
+//     Both are derived from the observations: where they cannot decide
+//     (a file's last contact or liveness, an entry's integration time
+//     around H), a file's expiry is "maybe" and the floor an interval
+//     [lo, hi]; the first answer that depends on it (a reset, or none)
+//     settles it, so both are allowed and neither is assumed;
 //   - server write: the server appends a changeset of its own (origin
 //     file 0, its id {0, server version}): a compensating write, or the
 //     changeset a re-enabled epoch begins with. Clients see these only in
@@ -57,25 +68,40 @@ import (
 
 // syncState is the model's state. States are never modified once built.
 type syncState struct {
-	salt    uint64    // the current epoch's salt (0: not seen yet; learnt from the first download)
+	salt    uint64    // the current epoch's salt (0: not seen yet; learnt from the epoch's first download)
+	past    []uint64  // the salts of earlier epochs (a new epoch's must differ)
+	epoch   int       // how many restores and terminates came before (see epochStarts)
 	log     idLog     // changeset ids in server order
 	files   []fileRec // the client files the server knows, by ident
-	floor   uint64    // the compacted history's floor: cursors and bases in (0, floor) are too old
+	floor   floor     // the compacted history's floor: cursors and bases in (0, floor) are too old
 	backups *snapshot // backups taken, latest first
 }
+
+// floor is what the model knows of the compacted history's floor: it is
+// in [lo, hi].
+type floor struct{ lo, hi uint64 }
+
+// expiry is what the model knows of whether a file expired.
+type expiry uint8
+
+const (
+	expNo expiry = iota
+	expYes
+	expMaybe
+)
 
 type fileRec struct {
 	ident   uint64
 	salt    uint64
 	last    uint64 // the last client version of the file integrated
-	expired bool
+	expired expiry
 }
 
 type snapshot struct {
 	id    int
 	log   idLog
 	files []fileRec
-	floor uint64
+	floor floor
 	next  *snapshot
 }
 
@@ -86,6 +112,25 @@ type uploadOp struct {
 	*history.Upload
 	prev []uint64
 	made *serverWrites
+}
+
+// restoreOp and terminateOp are the harness's operations with what the
+// model needs of the history around them.
+type restoreOp struct {
+	*history.Restore
+}
+
+type terminateOp struct {
+	*history.Terminate
+	made *serverWrites
+}
+
+// compactOp is a compaction with what the observations say of each
+// file's contacts around it and of when each changeset was integrated.
+type compactOp struct {
+	*history.Compact
+	contacts map[uint64]contact
+	spans    map[history.ChangesetID]span
 }
 
 // codeSet is a set of judged reset codes.
@@ -146,16 +191,75 @@ func (s *syncState) step(input any, why *string) []*syncState {
 		return s.newFile(op, why)
 	case *history.Backup:
 		return s.backup(op, why)
-	case *history.Restore:
+	case *restoreOp:
 		return s.restore(op, why)
-	case *history.Terminate:
+	case *terminateOp:
 		return s.terminate(op, why)
-	case *history.Compact:
+	case *compactOp:
 		return s.compact(op, why)
 	case *serverWrite:
 		return s.serverWrite(op, why)
 	}
 	return reject(why, "not a sync-log operation: %T", input)
+}
+
+// owed is what the server owes a request instead of serving it: the
+// codes certainly due, and those that may be (a file that may have
+// expired; a cursor or base that may be below the floor, at version at).
+type owed struct {
+	due, maybe codeSet
+	file       uint64 // the file whose expiry is in doubt (0: none)
+	at         uint64 // the version whose standing against the floor is in doubt (0: none)
+}
+
+func (o owed) any() bool { return o.due|o.maybe != 0 }
+
+// expiry and floor add the expiry of f and the standing of version v
+// against the floor to o.
+func (o *owed) expiry(f *fileRec) {
+	switch f.expired {
+	case expYes:
+		o.due |= codeBit(history.CodeClientFileExpired)
+	case expMaybe:
+		o.maybe |= codeBit(history.CodeClientFileExpired)
+		o.file = f.ident
+	}
+}
+
+func (o *owed) floor(fl floor, v uint64) {
+	switch {
+	case v == 0 || v >= fl.hi:
+	case v < fl.lo:
+		o.due |= codeBit(history.CodeBadServerVersion)
+	default:
+		o.maybe |= codeBit(history.CodeBadServerVersion)
+		o.at = v
+	}
+}
+
+// settled is s with what o was in doubt about settled: held says whether
+// the doubtful condition named by code held (code "" settles them all).
+func (s *syncState) settled(o owed, code history.Code, held bool) *syncState {
+	if o.maybe == 0 {
+		return s
+	}
+	next := *s
+	if o.file != 0 && (code == "" || code == history.CodeClientFileExpired) {
+		g := *s.file(o.file)
+		g.expired = expNo
+		if held {
+			g.expired = expYes
+		}
+		next.files = s.withFile(g)
+	}
+	if o.at != 0 && (code == "" || code == history.CodeBadServerVersion) {
+		if held {
+			next.floor.lo = max(next.floor.lo, o.at+1)
+		} else {
+			next.floor.hi = min(next.floor.hi, o.at)
+		}
+	}
+	return &next
 }
 
 // uploadResets is what the server owes an upload instead of an
@@ -164,68 +268,79 @@ func (s *syncState) step(input any, why *string) []*syncState {
 // checks an upload against its own state, not a presented cursor, so when
 // a reset is due any judged code will do (e.g. "bad server version" for a
 // changeset based past a restored history).
-func (s *syncState) uploadResets(u *history.Upload) codeSet {
+func (s *syncState) uploadResets(u *history.Upload) owed {
 	f := s.file(u.File)
 	if f == nil {
-		return codeBit(history.CodeBadClientFileIdent)
+		return owed{due: codeBit(history.CodeBadClientFileIdent)}
 	}
-	var due codeSet
+	var o owed
 	if f.salt != u.FileSalt || u.Epoch != s.salt {
-		due |= codeBit(history.CodeDivergingHistories)
+		o.due |= codeBit(history.CodeDivergingHistories)
 	}
-	if u.Base > 0 && u.Base < s.floor {
-		due |= codeBit(history.CodeBadServerVersion)
-	}
-	if f.expired {
-		due |= codeBit(history.CodeClientFileExpired)
-	}
-	return due
+	o.floor(s.floor, u.Base)
+	o.expiry(f)
+	return o
 }
 
 // downloadResets is what the server owes a client standing at d.From
 // instead of a download (the checks of CLIENT_IDENT, DESIGN §3 table).
-func (s *syncState) downloadResets(d *history.Download) codeSet {
+func (s *syncState) downloadResets(d *history.Download) owed {
 	f := s.file(d.File)
 	if f == nil {
-		return codeBit(history.CodeBadClientFileIdent)
+		return owed{due: codeBit(history.CodeBadClientFileIdent)}
 	}
-	var due codeSet
+	var o owed
 	if f.salt != d.FileSalt || (d.From.ServerVersion > 0 && d.FromSalt != s.salt) {
-		due |= codeBit(history.CodeDivergingHistories)
+		o.due |= codeBit(history.CodeDivergingHistories)
 	}
 	// Either check may answer when both fail.
-	if d.From.ServerVersion > s.log.len() || (d.First && d.From.ServerVersion > 0 && d.From.ServerVersion < s.floor) {
-		due |= codeBit(history.CodeBadServerVersion)
+	if d.From.ServerVersion > s.log.len() {
+		o.due |= codeBit(history.CodeBadServerVersion)
+	} else if d.First {
+		o.floor(s.floor, d.From.ServerVersion)
 	}
 	if d.From.ClientVersion > 0 && d.From.ClientVersion > s.log.lastOf(f.ident, min(d.From.ServerVersion, s.log.len())) {
-		due |= codeBit(history.CodeBadClientVersion)
+		o.due |= codeBit(history.CodeBadClientVersion)
 	}
-	if f.expired {
-		due |= codeBit(history.CodeClientFileExpired)
-	}
-	return due
+	o.expiry(f)
+	return o
 }
 
-// resetAnswer judges a reset error: a judged code must be due.
-func (s *syncState) resetAnswer(code history.Code, due codeSet, why *string) []*syncState {
+// resetAnswer judges a reset error: a judged code must be due, or may be
+// (then it settles that it was).
+func (s *syncState) resetAnswer(code history.Code, o owed, why *string) []*syncState {
 	switch {
-	case !code.Judged() || due.has(code):
+	case !code.Judged() || o.due.has(code):
 		return []*syncState{s}
-	case due == 0:
+	case o.maybe.has(code):
+		return []*syncState{s.settled(o, code, true)}
+	case !o.any():
 		return reject(why, "spurious reset: %q where none was due", code)
 	}
-	return reject(why, "reset %q where the server owed %s", code, due)
+	return reject(why, "reset %q where the server owed %s", code, o.due|o.maybe)
 }
 
 func (s *syncState) upload(op *uploadOp, why *string) []*syncState {
-	due := s.uploadResets(op.Upload)
+	o := s.uploadResets(op.Upload)
 	switch {
-	case op.Outcome == history.OutcomeReset && op.Code.Judged() && due == 0:
+	case op.Outcome == history.OutcomeReset && op.Code.Judged() && !o.any():
 		return reject(why, "spurious reset: %q where none was due", op.Code)
-	case due != 0 && op.Outcome == history.OutcomeOK:
-		return reject(why, "missed reset: acknowledged where the server owed %s", due)
-	case due != 0:
+	case o.due != 0 && op.Outcome == history.OutcomeOK:
+		return reject(why, "missed reset: acknowledged where the server owed %s", o.due)
+	case o.due != 0:
 		return []*syncState{s} // refused: nothing integrated
+	case op.Outcome == history.OutcomeReset && op.Code.Judged():
+		// Refused where a reset only may have been due: it was (any judged
+		// code will do; the one named, or the only doubt, is settled).
+		switch {
+		case o.maybe.has(op.Code):
+			return []*syncState{s.settled(o, op.Code, true)}
+		case o.file == 0 || o.at == 0:
+			return []*syncState{s.settled(o, "", true)}
+		}
+		return []*syncState{s}
+	case op.Outcome == history.OutcomeOK:
+		s = s.settled(o, "", false)
 	}
 	f := *s.file(op.File)
 	fresh, follows := op.fresh(f.last)
@@ -239,8 +354,9 @@ func (s *syncState) upload(op *uploadOp, why *string) []*syncState {
 	// Reply unseen, or refused with a code this model does not judge: the
 	// server integrated some prefix of them, perhaps none.
 	next := []*syncState{s}
+	served := s.settled(o, "", false) // what integrating any means
 	for k := 1; k <= follows; k++ {
-		next = append(next, s.integrate(f, fresh[:k], op.made))
+		next = append(next, served.integrate(f, fresh[:k], op.made))
 	}
 	return next
 }
@@ -281,7 +397,7 @@ func (s *syncState) integrate(f fileRec, ids []history.ChangesetID, made *server
 	log := s.log
 	for _, id := range ids {
 		log = log.append(id)
-		for made.has(s.salt, log.len()+1) {
+		for made.has(s.epoch, log.len()+1) {
 			log = log.append(history.ChangesetID{Version: log.len() + 1})
 		}
 	}
@@ -292,35 +408,35 @@ func (s *syncState) integrate(f fileRec, ids []history.ChangesetID, made *server
 
 // serverWrites is the set of server-made changesets downloads delivered.
 type serverWrites struct {
-	at        map[serverWrite]bool
-	firstSalt uint64 // the first epoch's salt (0: none seen)
+	at map[serverWrite]bool
 }
 
-// has reports whether the server made the changeset at version of the
-// epoch of salt (0: the first epoch, whose salt the model may not know yet).
-func (m *serverWrites) has(salt, version uint64) bool {
+// has reports whether the server made the changeset at version of epoch.
+func (m *serverWrites) has(epoch int, version uint64) bool {
 	if m == nil {
 		return false
 	}
-	return m.at[serverWrite{salt: cmp.Or(salt, m.firstSalt), version: version}]
+	return m.at[serverWrite{epoch: epoch, version: version}]
 }
 
 func (s *syncState) download(d *history.Download, why *string) []*syncState {
-	due := s.downloadResets(d)
+	o := s.downloadResets(d)
 	switch d.Outcome {
 	case history.OutcomeUnknown:
 		return []*syncState{s}
 	case history.OutcomeReset:
-		return s.resetAnswer(d.Code, due, why)
+		return s.resetAnswer(d.Code, o, why)
 	}
-	if due != 0 {
+	if o.due != 0 {
 		return reject(why, "missed reset: a download from %d/%d where the server owed %s",
-			d.From.ServerVersion, d.From.ClientVersion, due)
+			d.From.ServerVersion, d.From.ClientVersion, o.due)
 	}
-	next := s
+	next := s.settled(o, "", false)
 	switch {
-	case s.salt == 0: // the realm's first epoch: its salt is learnt here
-		n := *s
+	case s.salt == 0 && slices.Contains(s.past, d.Salt):
+		return reject(why, "download of epoch salt %x, an earlier epoch's: the new epoch kept it", d.Salt)
+	case s.salt == 0: // the epoch's first download: its salt is learnt here
+		n := *next
 		n.salt = d.Salt
 		next = &n
 	case d.Salt != s.salt:
@@ -372,42 +488,41 @@ func (s *syncState) newFile(nf *history.NewFile, why *string) []*syncState {
 	return []*syncState{&next}
 }
 
-func (s *syncState) backup(b *history.Backup, why *string) []*syncState {
-	if b.ServerVersion != s.log.len() {
-		return reject(why, "backup %d holds server version %d, the log holds %d", b.ID, b.ServerVersion, s.log.len())
-	}
+func (s *syncState) backup(b *history.Backup, _ *string) []*syncState {
 	next := *s
 	next.backups = &snapshot{id: b.ID, log: s.log, files: s.files, floor: s.floor, next: s.backups}
 	return []*syncState{&next}
 }
 
-func (s *syncState) restore(r *history.Restore, why *string) []*syncState {
+// newEpoch is s in a new epoch whose salt is not known yet.
+func (s *syncState) newEpoch() syncState {
+	next := *s
+	next.epoch++
+	next.salt = 0
+	if s.salt != 0 {
+		next.past = append(slices.Clip(s.past), s.salt)
+	}
+	return next
+}
+
+func (s *syncState) restore(r *restoreOp, why *string) []*syncState {
 	b := s.backups
 	for b != nil && b.id != r.Backup {
 		b = b.next
 	}
-	switch {
-	case b == nil:
+	if b == nil {
 		return reject(why, "restore from backup %d, which was not taken", r.Backup)
-	case r.Salt == s.salt:
-		return reject(why, "restore kept the epoch salt %x", r.Salt)
 	}
-	next := *s
-	next.salt, next.log, next.files, next.floor = r.Salt, b.log, b.files, b.floor
+	next := s.newEpoch()
+	next.log, next.files, next.floor = b.log, b.files, b.floor
 	return []*syncState{&next}
 }
 
-func (s *syncState) terminate(t *history.Terminate, why *string) []*syncState {
-	switch {
-	case t.Keep > s.log.len():
-		return reject(why, "terminate keeps %d entries of %d", t.Keep, s.log.len())
-	case t.Salt == s.salt:
-		return reject(why, "terminate kept the epoch salt %x", t.Salt)
-	}
-	next := *s
-	next.salt, next.log, next.files, next.floor = t.Salt, s.log.truncate(t.Keep), nil, 0
-	if t.Rebuilt {
-		next.log = next.log.append(history.ChangesetID{Version: t.Keep + 1})
+func (s *syncState) terminate(t *terminateOp, _ *string) []*syncState {
+	next := s.newEpoch()
+	next.log, next.files, next.floor = s.log.truncate(0), nil, floor{}
+	if t.made.has(next.epoch, 1) {
+		next.log = next.log.append(history.ChangesetID{Version: 1})
 	}
 	return []*syncState{&next}
 }
@@ -418,14 +533,15 @@ func (s *syncState) terminate(t *history.Terminate, why *string) []*syncState {
 // epoch's first changeset at the terminate); the operation checks it is
 // there by the time a download delivered it.
 type serverWrite struct {
-	salt, version uint64
+	epoch   int
+	version uint64
 }
 
 func (s *syncState) serverWrite(w *serverWrite, why *string) []*syncState {
 	id := history.ChangesetID{Version: w.version}
 	switch {
-	case s.salt != 0 && s.salt != w.salt:
-		return reject(why, "a server-made changeset of epoch salt %x, the server's is %x", w.salt, s.salt)
+	case s.epoch != w.epoch:
+		return reject(why, "a server-made changeset of epoch %d, the server's is %d", w.epoch, s.epoch)
 	case w.version > s.log.len():
 		return reject(why, "a server-made changeset at server version %d, the log holds %d", w.version, s.log.len())
 	case s.log.at(w.version) != id:
@@ -434,21 +550,48 @@ func (s *syncState) serverWrite(w *serverWrite, why *string) []*syncState {
 	return []*syncState{s}
 }
 
-func (s *syncState) compact(c *history.Compact, why *string) []*syncState {
+func (s *syncState) compact(c *compactOp, _ *string) []*syncState {
 	next := *s
-	if c.Floor > s.log.len() {
-		return reject(why, "compaction floor %d past the log's %d entries", c.Floor, s.log.len())
-	}
-	next.floor = max(s.floor, c.Floor)
-	for _, ident := range c.Expired {
-		f := next.file(ident)
-		if f == nil {
-			return reject(why, "compaction expired client file %d, which the server does not know", ident)
+	next.files = slices.Clone(s.files)
+	for i := range next.files {
+		f := &next.files[i]
+		if f.expired == expYes {
+			continue
 		}
-		g := *f
-		g.expired = true
-		next.files = next.withFile(g)
+		switch c.contacts[f.ident] {
+		case contactNone:
+			f.expired = expYes
+		case contactMaybe:
+			if f.expired == expNo {
+				f.expired = expMaybe
+			}
+		}
 	}
+	// The log's order is the order of integration: the leading entries
+	// integrated before the horizon are those up to the last one surely
+	// integrated before it, at least, and those before the first one
+	// surely integrated at or after it, at most. The server's own
+	// changesets carry no time of their own.
+	horizon := c.Horizon()
+	var lo uint64
+	hi := s.log.len()
+	for v := uint64(1); v <= s.log.len(); v++ {
+		id := s.log.at(v)
+		if id.File == 0 {
+			continue
+		}
+		sp, ok := c.spans[id]
+		if !ok {
+			continue
+		}
+		if sp.hi < horizon {
+			lo = v
+		}
+		if sp.lo >= horizon && hi == s.log.len() {
+			hi = v - 1
+		}
+	}
+	next.floor = floor{lo: max(s.floor.lo, lo), hi: max(s.floor.hi, hi, lo)}
 	return []*syncState{&next}
 }
 
@@ -456,7 +599,8 @@ func (s *syncState) equal(t *syncState) bool {
 	if s == t {
 		return true
 	}
-	if s.salt != t.salt || s.floor != t.floor || !s.log.equal(t.log) || !slices.Equal(s.files, t.files) {
+	if s.salt != t.salt || s.epoch != t.epoch || s.floor != t.floor || !slices.Equal(s.past, t.past) ||
+		!s.log.equal(t.log) || !slices.Equal(s.files, t.files) {
 		return false
 	}
 	a, b := s.backups, t.backups
@@ -469,7 +613,7 @@ func (s *syncState) equal(t *syncState) bool {
 }
 
 func (s *syncState) hash() uint64 {
-	h := mix64(s.salt ^ s.log.hash() ^ uint64(s.log.n)<<32 ^ s.floor<<48)
+	h := mix64(s.salt ^ s.log.hash() ^ uint64(s.log.n)<<32 ^ s.floor.lo<<48 ^ s.floor.hi<<40 ^ uint64(s.epoch)<<56)
 	h = hashFiles(h, s.files)
 	for b := s.backups; b != nil; b = b.next {
 		h = hashFiles(mix64(h^uint64(b.id)^b.log.hash()), b.files)
@@ -479,10 +623,7 @@ func (s *syncState) hash() uint64 {
 
 func hashFiles(h uint64, files []fileRec) uint64 {
 	for _, f := range files {
-		e := uint64(0)
-		if f.expired {
-			e = 1
-		}
+		e := uint64(f.expired)
 		h = mix64(h ^ f.ident ^ mix64(f.salt^f.last<<1^e))
 	}
 	return h
@@ -571,13 +712,15 @@ func syncLogOps(h *history.History) (ops []porcupine.Operation, lanes []string) 
 		instant(&h.Backups[i], h.Backups[i].At)
 	}
 	for i := range h.Restores {
-		instant(&h.Restores[i], h.Restores[i].At)
+		instant(&restoreOp{Restore: &h.Restores[i]}, h.Restores[i].At)
 	}
 	for i := range h.Terminates {
-		instant(&h.Terminates[i], h.Terminates[i].At)
+		instant(&terminateOp{Terminate: &h.Terminates[i], made: made}, h.Terminates[i].At)
 	}
+	spans := integrations(h)
 	for i := range h.Compactions {
-		instant(&h.Compactions[i], h.Compactions[i].At)
+		c := &h.Compactions[i]
+		instant(&compactOp{Compact: c, contacts: contacts(h, c), spans: spans}, c.At)
 	}
 	return orderWithinInstants(append(ops, writeOps...)), lanes
 }
@@ -609,11 +752,11 @@ func orderWithinInstants(ops []porcupine.Operation) []porcupine.Operation {
 			return in.Seq
 		case *history.Backup:
 			return history.Seq{CallSeq: in.Seq, ReturnSeq: in.Seq}
-		case *history.Restore:
+		case *restoreOp:
 			return history.Seq{CallSeq: in.Seq, ReturnSeq: in.Seq}
-		case *history.Terminate:
+		case *terminateOp:
 			return history.Seq{CallSeq: in.Seq, ReturnSeq: in.Seq}
-		case *history.Compact:
+		case *compactOp:
 			return history.Seq{CallSeq: in.Seq, ReturnSeq: in.Seq}
 		}
 		return history.Seq{}
@@ -666,33 +809,27 @@ func inSlots(anns []porcupine.Annotation) []porcupine.Annotation {
 
 // serverWriteOps finds the server-made changesets the downloads delivered:
 // one operation per (epoch, server version), from the epoch's start to the
-// first download that delivered it. It returns them as a set too.
+// first download that delivered it. It returns them as a set too. A
+// download's epoch is the one in force when the server sent it.
 func serverWriteOps(h *history.History, lane int) ([]porcupine.Operation, *serverWrites) {
-	start := map[uint64]int64{} // epoch salt → when a restore or terminate began it
-	for _, r := range h.Restores {
-		start[r.Salt] = r.At
-	}
-	for _, t := range h.Terminates {
-		start[t.Salt] = t.At
-	}
-	made := &serverWrites{at: map[serverWrite]bool{}}
-	first := int64(history.Infinite)
-	for _, d := range h.Downloads {
-		if _, later := start[d.Salt]; d.Outcome == history.OutcomeOK && !later && d.Call < first {
-			first, made.firstSalt = d.Call, d.Salt
-		}
-	}
+	es := epochStarts(h)
+	spans := integrations(h)
 	seen := map[serverWrite]int64{}
+	after := map[serverWrite]history.ChangesetID{} // the client changeset right before it, if a download showed it
 	var order []serverWrite
 	for _, d := range h.Downloads {
 		if d.Outcome != history.OutcomeOK {
 			continue
 		}
-		for _, e := range d.Entries {
+		k := epochAt(es, moment{d.Call, d.CallSeq})
+		for i, e := range d.Entries {
 			if e.ID.File != 0 {
 				continue
 			}
-			w := serverWrite{salt: d.Salt, version: e.ServerVersion}
+			w := serverWrite{epoch: k, version: e.ServerVersion}
+			if i > 0 && d.Entries[i-1].ServerVersion == e.ServerVersion-1 {
+				after[w] = d.Entries[i-1].ID
+			}
 			at, ok := seen[w]
 			if !ok {
 				order = append(order, w)
@@ -701,35 +838,61 @@ func serverWriteOps(h *history.History, lane int) ([]porcupine.Operation, *serve
 			seen[w] = min(at, d.Return)
 		}
 	}
+	inOrder := map[serverWrite]bool{}
+	for _, w := range order {
+		inOrder[w] = true
+	}
 	// A server-made changeset delivered in an epoch a restore began, at a
-	// version the backup held, was made in the backup's epoch, by the
-	// backup (latest restore first: a backup may be of a restored epoch).
-	restores := slices.Clone(h.Restores)
-	slices.SortStableFunc(restores, func(a, b history.Restore) int { return cmp.Compare(b.At, a.At) })
-	for _, r := range restores {
-		i := slices.IndexFunc(h.Backups, func(b history.Backup) bool { return b.ID == r.Backup })
-		if i < 0 {
+	// version the backup surely held, came with the backup: the backup's
+	// epoch made it, at the same version (latest restore first: a backup
+	// may be of a restored epoch). The backup surely held it if a download
+	// of the backup's epoch sent before it counted that version, if it is
+	// at version 1 (a restored epoch begins with the backup's history), or
+	// if it follows a client changeset integrated before the backup (the
+	// server makes one right after the changeset it answers).
+	taken := map[int]moment{}
+	for _, b := range h.Backups {
+		taken[b.ID] = moment{b.At, b.Seq}
+	}
+	for k := len(es); k >= 1; k-- {
+		e := es[k-1]
+		b, ok := taken[e.backup]
+		if e.terminate || !ok {
 			continue
 		}
-		b := h.Backups[i]
-		from := epochAt(h, b.At, made.firstSalt)
+		from := epochAt(es, b)
+		var held uint64
+		for _, d := range h.Downloads {
+			if at := (moment{d.Call, d.CallSeq}); d.Outcome == history.OutcomeOK && compareMoments(at, b) < 0 && epochAt(es, at) == from {
+				held = max(held, d.Latest)
+			}
+		}
 		for _, w := range slices.Clone(order) {
-			if w.salt != r.Salt || w.version > b.ServerVersion {
+			prev, ok := after[w]
+			before := ok && prev.File != 0 && spans[prev].hi < b.t
+			if w.epoch != k || (w.version > held && w.version != 1 && !before) {
 				continue
 			}
-			v := serverWrite{salt: from, version: w.version}
-			if at, ok := seen[v]; ok {
-				seen[v] = min(at, b.At)
-				continue
+			v := serverWrite{epoch: from, version: w.version}
+			if !inOrder[v] {
+				inOrder[v] = true
+				order = append(order, v)
+				seen[v] = b.t
 			}
-			seen[v] = b.At
-			order = append(order, v)
+			seen[v] = min(seen[v], b.t)
 		}
 	}
+	made := &serverWrites{at: map[serverWrite]bool{}}
 	ops := make([]porcupine.Operation, 0, len(order))
+	start := func(k int) int64 {
+		if k == 0 {
+			return 0
+		}
+		return es[k-1].at.t
+	}
 	for _, w := range order {
 		made.at[w] = true
-		ops = append(ops, porcupine.Operation{ClientId: lane, Input: &w, Call: min(start[w.salt], seen[w]), Return: seen[w]})
+		ops = append(ops, porcupine.Operation{ClientId: lane, Input: &w, Call: min(start(w.epoch), seen[w]), Return: seen[w]})
 	}
 	return ops, made
 }
@@ -792,19 +955,15 @@ func describeSyncOp(input any) string {
 	case *history.NewFile:
 		return fmt.Sprintf("%s new file %d salt %x", op.Client, op.File, op.Salt)
 	case *history.Backup:
-		return fmt.Sprintf("backup %d at server version %d", op.ID, op.ServerVersion)
-	case *history.Restore:
-		return fmt.Sprintf("restore to backup %d, salt %x", op.Backup, op.Salt)
-	case *history.Terminate:
-		s := fmt.Sprintf("terminate and re-enable, keep %d, salt %x", op.Keep, op.Salt)
-		if op.Rebuilt {
-			s += fmt.Sprintf(", then 0:%d rebuilds the data", op.Keep+1)
-		}
-		return s
-	case *history.Compact:
-		return fmt.Sprintf("compact: expire files %v", op.Expired)
+		return fmt.Sprintf("backup %d", op.ID)
+	case *restoreOp:
+		return fmt.Sprintf("restore to backup %d", op.Backup)
+	case *terminateOp:
+		return "terminate and re-enable"
+	case *compactOp:
+		return fmt.Sprintf("compact: horizon %d (maximum offline time %d)", op.Horizon(), op.MaxOffline)
 	case *serverWrite:
-		return fmt.Sprintf("server-made changeset 0:%d, salt %x", op.version, op.salt)
+		return fmt.Sprintf("server-made changeset 0:%d, epoch %d", op.version, op.epoch)
 	}
 	return fmt.Sprintf("%v", input)
 }
@@ -858,8 +1017,11 @@ func (s *syncState) String() string {
 	b.WriteString(" · files")
 	for _, f := range s.files {
 		fmt.Fprintf(&b, " %d(last %d", f.ident, f.last)
-		if f.expired {
+		switch f.expired {
+		case expYes:
 			b.WriteString(", expired")
+		case expMaybe:
+			b.WriteString(", maybe expired")
 		}
 		b.WriteByte(')')
 	}
@@ -867,21 +1029,4 @@ func (s *syncState) String() string {
 		fmt.Fprintf(&b, " · backup %d@%d", bk.id, bk.log.n)
 	}
 	return b.String()
-}
-
-// epochAt is the salt of the epoch in force at t: that of the last restore
-// or terminate by then, else the first epoch's.
-func epochAt(h *history.History, t int64, first uint64) uint64 {
-	salt, at := first, int64(-1)
-	for _, r := range h.Restores {
-		if r.At <= t && r.At > at {
-			salt, at = r.Salt, r.At
-		}
-	}
-	for _, term := range h.Terminates {
-		if term.At <= t && term.At > at {
-			salt, at = term.Salt, term.At
-		}
-	}
-	return salt
 }

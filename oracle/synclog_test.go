@@ -48,7 +48,7 @@ func compensated(h *hist) {
 // salt2 with the history cleared and rebuilt by the server's changeset
 // 0:1; a is told to reset and its fresh file 5 downloads the new epoch.
 func rebuilt(h *hist) {
-	h.Terminates = append(h.Terminates, history.Terminate{Realm: testRealm, Salt: salt2, Keep: 0, Rebuilt: true, At: 80})
+	h.Terminates = append(h.Terminates, history.Terminate{Realm: testRealm, At: 80})
 	h.refused("a", 1, cur(3, 2), salt1, 90, 95, history.CodeBadClientFileIdent)
 	h.newFile("a", 5, 95, 100)
 }
@@ -59,8 +59,8 @@ func rebuilt(h *hist) {
 // 1:3, and c's fresh file 7 downloads 0:5 under salt2 only.
 func compensatedThenRestored(h *hist) {
 	h.upload("a", 1, salt1, 70, 80, 3, 3)
-	h.Backups = append(h.Backups, history.Backup{Realm: testRealm, ID: 1, ServerVersion: 5, At: 85})
-	h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, Salt: salt2, At: 90})
+	h.Backups = append(h.Backups, history.Backup{Realm: testRealm, ID: 1, At: 85})
+	h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, At: 90})
 	h.newFile("c", 7, 95, 100)
 	h.download("c", 7, cur(0, 0), 0, 105, 105, cur(5, 0), salt2, 5, 0,
 		ent(1, 1, 1), ent(2, 1, 2), ent(3, 2, 1), ent(4, 1, 3), made(5))
@@ -101,24 +101,25 @@ func TestSyncLogAcceptsCorrectHistories(t *testing.T) {
 				From: cur(3, 2), FromSalt: salt1, Call: 70, Return: 75, Outcome: history.OutcomeUnknown})
 		}}},
 		{"expired file told to reset", []func(*hist){basic, func(h *hist) {
-			h.Compactions = append(h.Compactions, history.Compact{Realm: testRealm, Horizon: 50, Expired: []uint64{1}, At: 80})
+			h.endSession(1, 45)
+			h.Compactions = append(h.Compactions, history.Compact{Realm: testRealm, At: 80, MaxOffline: 30})
 			h.refused("a", 1, cur(3, 2), salt1, 90, 95, history.CodeClientFileExpired)
 		}}},
 		{"compaction floor: a cursor below it is refused with bad server version", []func(*hist){basic, func(h *hist) {
-			h.Compactions = append(h.Compactions, history.Compact{Realm: testRealm, Horizon: 50, Floor: 3, At: 70})
+			h.Compactions = append(h.Compactions, history.Compact{Realm: testRealm, At: 70, MaxOffline: 20})
 			h.refused("a", 1, cur(2, 2), salt1, 75, 80, history.CodeBadServerVersion)
 		}}},
 		{"compaction floor: a session already downloading goes on below it", []func(*hist){basic, func(h *hist) {
-			h.Compactions = append(h.Compactions, history.Compact{Realm: testRealm, Horizon: 50, Floor: 3, At: 70})
+			h.Compactions = append(h.Compactions, history.Compact{Realm: testRealm, At: 70, MaxOffline: 20})
 			h.download("b", 2, cur(2, 0), salt1, 75, 80, cur(3, 1), salt1, 3, 1)
 		}}},
 		{"compaction floor: an upload based below it is refused with bad server version", []func(*hist){basic, func(h *hist) {
-			h.Compactions = append(h.Compactions, history.Compact{Realm: testRealm, Horizon: 50, Floor: 3, At: 70})
+			h.Compactions = append(h.Compactions, history.Compact{Realm: testRealm, At: 70, MaxOffline: 20})
 			u := h.upload("a", 1, salt1, 75, 80, 0, 3)
 			u.Outcome, u.Code, u.Base = history.OutcomeReset, history.CodeBadServerVersion, 2
 		}}},
 		{"terminate: every file told to reset", []func(*hist){basic, func(h *hist) {
-			h.Terminates = append(h.Terminates, history.Terminate{Realm: testRealm, Salt: salt2, Keep: 0, At: 80})
+			h.Terminates = append(h.Terminates, history.Terminate{Realm: testRealm, At: 80})
 			h.refused("a", 1, cur(3, 2), salt1, 90, 95, history.CodeBadClientFileIdent)
 			h.newFile("a", 5, 95, 100)
 			h.download("a", 5, cur(0, 0), 0, 100, 105, cur(0, 0), salt2, 0, 0)
@@ -132,17 +133,14 @@ func TestSyncLogAcceptsCorrectHistories(t *testing.T) {
 		{"terminate rebuilt: the new epoch starts with 0:Keep+1, a fresh file downloads it", []func(*hist){basic, rebuilt, func(h *hist) {
 			h.download("a", 5, cur(0, 0), 0, 105, 105, cur(1, 0), salt2, 1, 0, made(1))
 		}}},
-		{"terminate rebuilt keeping two entries: the rebuilt changeset is 0:3", []func(*hist){basic, rebuilt, func(h *hist) {
-			h.Terminates[0].Keep = 2
-			h.download("a", 5, cur(0, 0), 0, 105, 105, cur(3, 0), salt2, 3, 0, ent(1, 1, 1), ent(2, 1, 2), made(3))
-		}}},
 		{"terminate rebuilt: a download not yet past 0:1 counts it in its latest version", []func(*hist){basic, rebuilt, func(h *hist) {
 			h.download("a", 5, cur(0, 0), 0, 105, 105, cur(0, 0), salt2, 1, 0)
+			h.download("a", 5, cur(0, 0), salt2, 106, 106, cur(1, 0), salt2, 1, 0, made(1))
 		}}},
 		{"server-made changeset delivered only after a restore, at a version the backup held: made in the backup's epoch", []func(*hist){basic, compensatedThenRestored}},
 		{"server-made changeset delivered only after a restore: terminate rebuilt, backup of 0:1, restore", []func(*hist){basic, rebuilt, func(h *hist) {
-			h.Backups = append(h.Backups, history.Backup{Realm: testRealm, ID: 1, ServerVersion: 1, At: 85})
-			h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, Salt: salt3, At: 90})
+			h.Backups = append(h.Backups, history.Backup{Realm: testRealm, ID: 1, At: 85})
+			h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, At: 90})
 			h.download("a", 5, cur(0, 0), 0, 105, 105, cur(1, 0), salt3, 1, 0, made(1))
 		}}},
 		{"download reset checks are independent: a cursor past the log and past the file answered with bad server version", []func(*hist){basic, func(h *hist) {
@@ -192,7 +190,7 @@ func TestSyncLogRejectsViolations(t *testing.T) {
 			h.download("a", 1, cur(5, 3), salt1, 110, 120, cur(5, 3), salt2, 2, 2)
 		}}, "missed reset: a download from 5/3 where the server owed diverging histories, bad server version"},
 		{"missed reset: a download from below the compaction floor", []func(*hist){basic, func(h *hist) {
-			h.Compactions = append(h.Compactions, history.Compact{Realm: testRealm, Horizon: 50, Floor: 3, At: 70})
+			h.Compactions = append(h.Compactions, history.Compact{Realm: testRealm, At: 70, MaxOffline: 20})
 			h.download("a", 1, cur(2, 2), salt1, 75, 80, cur(3, 2), salt1, 3, 2, ent(3, 2, 1))
 			h.Downloads[len(h.Downloads)-1].First = true
 		}}, "missed reset: a download from 2/2 where the server owed bad server version"},
@@ -215,8 +213,10 @@ func TestSyncLogRejectsViolations(t *testing.T) {
 			h.newFile("c", 1, 70, 80)
 		}}, "client file 1 handed out while the server knows it"},
 		{"restore that keeps the epoch salt", []func(*hist){basic, backupAt2, func(h *hist) {
-			h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, Salt: salt1, At: 100})
-		}}, "restore kept the epoch salt"},
+			h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, At: 100})
+			h.newFile("c", 7, 101, 102)
+			h.download("c", 7, cur(0, 0), 0, 103, 103, cur(2, 0), salt1, 2, 0, ent(1, 1, 1), ent(2, 1, 2))
+		}}, "the new epoch kept it"},
 		{"server-made changeset: two clients' downloads place it at different server versions", []func(*hist){basic, func(h *hist) {
 			h.upload("a", 1, salt1, 70, 80, 4, 3, 4)
 			h.download("b", 2, cur(3, 1), salt1, 85, 85, cur(6, 1), salt1, 6, 1, ent(4, 1, 3), made(5), ent(6, 1, 4))
@@ -231,14 +231,9 @@ func TestSyncLogRejectsViolations(t *testing.T) {
 			h.download("b", 2, cur(3, 1), salt1, 85, 85, cur(5, 1), salt1, 5, 1, ent(4, 1, 3), made(5))
 			h.download("a", 1, cur(3, 2), salt1, 82, 82, cur(4, 3), salt1, 4, 3)
 		}}, "latest server version is 4, the log holds 5"},
-		{"terminate not rebuilt: a download counting a changeset at 1 the new epoch does not have", []func(*hist){basic, rebuilt, func(h *hist) {
-			h.Terminates[0].Rebuilt = false
+		{"terminate: a download counting a changeset at 1 no download of the new epoch delivers", []func(*hist){basic, rebuilt, func(h *hist) {
 			h.download("a", 5, cur(0, 0), 0, 105, 105, cur(0, 0), salt2, 1, 0)
 		}}, "latest server version is 1, the log holds 0"},
-		{"terminate not rebuilt: a fresh file's first download delivers a server-made changeset at 1", []func(*hist){basic, rebuilt, func(h *hist) {
-			h.Terminates[0].Rebuilt = false
-			h.download("a", 5, cur(0, 0), 0, 105, 105, cur(1, 0), salt2, 1, 0, made(1))
-		}}, "server version 1"},
 		{"server-made changeset delivered after a restore from a backup taken before it was made", []func(*hist){basic, compensatedThenRestored, func(h *hist) {
 			h.Backups[0].At = 65 // before 1:3 was uploaded
 		}}, "the log holds 3"},

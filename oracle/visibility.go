@@ -169,10 +169,11 @@ func explainVisibility(prefix []porcupine.Operation, op porcupine.Operation) str
 func visibilityOps(h *history.History) (ops []porcupine.Operation, lanes []string) {
 	lanes, lane := clientLanes(h)
 	harness := len(lanes) - 1
+	rolled := rolledBackBy(h)
 	for _, w := range h.WaitUploads {
 		if w.Outcome == history.WaitCompleted {
 			ops = append(ops, porcupine.Operation{ClientId: lane[w.Client], Call: w.Call, Return: w.Return,
-				Input: &visOp{kind: visPublish, client: w.Client, ids: sortedIDs(stillHeld(h, w.Covered, w.Call))}})
+				Input: &visOp{kind: visPublish, client: w.Client, ids: sortedIDs(stillHeld(h, rolled, w.Covered, w.Call))}})
 		}
 	}
 	for _, w := range h.WaitDownloads {
@@ -203,14 +204,9 @@ func visibilityOps(h *history.History) (ops []porcupine.Operation, lanes []strin
 // forgot (its data lives on in the new epoch's first changeset). A
 // client that has not yet learnt of that can still wait for them, and
 // its wait completes at once.
-func stillHeld(h *history.History, ids []history.ChangesetID, t int64) []history.ChangesetID {
-	gone := map[history.ChangesetID]bool{}
-	for _, r := range h.Restores {
-		if r.At <= t {
-			for _, id := range r.RolledBack {
-				gone[id] = true
-			}
-		}
+func stillHeld(h *history.History, rolled map[history.ChangesetID][]int64, ids []history.ChangesetID, t int64) []history.ChangesetID {
+	gone := func(id history.ChangesetID) bool {
+		return slices.ContainsFunc(rolled[id], func(at int64) bool { return at <= t })
 	}
 	forgotten := map[uint64]bool{}
 	for _, term := range h.Terminates {
@@ -222,7 +218,7 @@ func stillHeld(h *history.History, ids []history.ChangesetID, t int64) []history
 			}
 		}
 	}
-	return slices.DeleteFunc(slices.Clone(ids), func(id history.ChangesetID) bool { return gone[id] || forgotten[id.File] })
+	return slices.DeleteFunc(slices.Clone(ids), func(id history.ChangesetID) bool { return gone(id) || forgotten[id.File] })
 }
 
 func describeVisOp(op *visOp) string {

@@ -48,7 +48,7 @@ func TestVisibility(t *testing.T) {
 		{name: "a restore in between rolls published changesets back", pass: true, step: func(h *hist) {
 			h.Backups = append(h.Backups, history.Backup{Realm: testRealm, ID: 1, At: 1})
 			publish(h, "a", 0, 10, id(1, 1))
-			h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, Salt: salt2, At: 15})
+			h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, At: 15})
 			observe(h, "b", 20, 30)
 		}},
 		{name: "a reset in between reported discarding them", pass: true, step: func(h *hist) {
@@ -63,7 +63,7 @@ func TestVisibility(t *testing.T) {
 		}},
 		{name: "a restore before the publish does not excuse it", why: "1:1 was published", step: func(h *hist) {
 			h.Backups = append(h.Backups, history.Backup{Realm: testRealm, ID: 1, At: 1})
-			h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, Salt: salt2, At: 2})
+			h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, At: 2})
 			publish(h, "a", 5, 10, id(1, 1))
 			observe(h, "b", 20, 30)
 		}},
@@ -75,25 +75,28 @@ func TestVisibility(t *testing.T) {
 		}},
 		{name: "an upload wait begun after a restore that rolled back what it covers does not promise those", pass: true, step: func(h *hist) {
 			h.Backups = append(h.Backups, history.Backup{Realm: testRealm, ID: 1, At: 1})
-			h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, Salt: salt2, At: 15, RolledBack: ids(1, 1, 2)})
+			h.upload("a", 1, salt1, 5, 10, 2, 1, 2) // integrated after the backup
+			h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, At: 15})
 			publish(h, "a", 20, 25, id(1, 1), id(1, 2)) // a not yet told: the wait completes at once
 			observe(h, "b", 30, 40)
 		}},
 		{name: "an upload wait begun after a restore still promises what the restore did not roll back", why: "1:3 was published", step: func(h *hist) {
 			h.Backups = append(h.Backups, history.Backup{Realm: testRealm, ID: 1, At: 1})
-			h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, Salt: salt2, At: 15, RolledBack: ids(1, 1, 2)})
+			h.upload("a", 1, salt1, 5, 10, 2, 1, 2)
+			h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, At: 15})
+			h.upload("a", 1, salt1, 18, 19, 3, 3) // after the restore
 			publish(h, "a", 20, 25, id(1, 1), id(1, 2), id(1, 3))
 			observe(h, "b", 30, 40, id(1, 1))
 		}},
 		{name: "an upload wait begun after a terminate does not promise changesets of a file made before it", pass: true, step: func(h *hist) {
 			h.newFile("a", 1, 0, 1)
-			h.Terminates = append(h.Terminates, history.Terminate{Realm: testRealm, Salt: salt2, At: 15})
+			h.Terminates = append(h.Terminates, history.Terminate{Realm: testRealm, At: 15})
 			publish(h, "a", 20, 25, id(1, 1), id(1, 2))
 			observe(h, "b", 30, 40)
 		}},
 		{name: "an upload wait begun after a terminate promises changesets of a file made after it", why: "5:1 was published", step: func(h *hist) {
 			h.newFile("a", 1, 0, 1)
-			h.Terminates = append(h.Terminates, history.Terminate{Realm: testRealm, Salt: salt2, At: 15})
+			h.Terminates = append(h.Terminates, history.Terminate{Realm: testRealm, At: 15})
 			h.newFile("a", 5, 16, 18)
 			publish(h, "a", 20, 25, id(5, 1))
 			observe(h, "b", 30, 40)

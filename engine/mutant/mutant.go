@@ -62,6 +62,16 @@ const (
 	// EnableLosesData: re-enabling sync after a terminate starts the new
 	// epoch from an empty realm: the data does not survive.
 	EnableLosesData
+	// CompactionExpiresSeen: compaction expires a client file seen within
+	// the maximum offline time (more than half of it ago).
+	CompactionExpiresSeen
+	// CompactionKeepsStale: compaction never expires a client file, however
+	// long it was not seen.
+	CompactionKeepsStale
+	// CompactionFloorOff: compaction puts the history's floor at the
+	// latest version, trimming entries younger than the maximum offline
+	// time (legal cursors get bad server version).
+	CompactionFloorOff
 
 	// RecoverResurrectsDeleted: recovery re-creates an object the server
 	// deleted when an unsynced local change touches it.
@@ -117,6 +127,9 @@ var catalogue = [count]info{
 	AckBeforeSync:               {"ack-before-sync", LayerDurability, "the server acknowledges and serves journal records it has appended but not synced"},
 	RestoreKeepsSalt:            {"restore-keeps-salt", LayerLifecycle, "a restore from backup keeps the epoch salt"},
 	EnableLosesData:             {"enable-loses-data", LayerLifecycle, "re-enabling sync after a terminate starts the new epoch from an empty realm: the data does not survive"},
+	CompactionExpiresSeen:       {"compaction-expires-seen", LayerLifecycle, "compaction expires a client file seen within the maximum offline time (more than half of it ago)"},
+	CompactionKeepsStale:        {"compaction-keeps-stale", LayerLifecycle, "compaction never expires a client file, however long it was not seen"},
+	CompactionFloorOff:          {"compaction-floor-off", LayerLifecycle, "compaction puts the history's floor at the latest version, trimming entries younger than the maximum offline time"},
 	RecoverResurrectsDeleted:    {"recover-resurrects-deleted", LayerReset, "recovery re-creates an object the server deleted when an unsynced local change touches it"},
 	DiscardUnreported:           {"discard-unreported", LayerReset, "a discarding reset does not report the unsynced changesets it deleted"},
 	ManualBackupLosesLast:       {"manual-backup-loses-last", LayerReset, "a manual reset's backup copy leaves out the replica journal's last record"},

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/syncsim/syncsim/engine/env"
+	"github.com/syncsim/syncsim/engine/mutant"
 )
 
 // compaction is the outcome of compacting a realm's history at a time:
@@ -51,12 +52,17 @@ func (s *Server) Compact(path string) error {
 		case f.expired:
 		case live[id]:
 			c.seen = append(c.seen, id)
-		case now.Sub(f.lastSeen) > ttl:
+		case now.Sub(f.lastSeen) > ttl && !s.opts.Mutants.Has(mutant.CompactionKeepsStale): // MUTANT compaction-keeps-stale
 			c.expired = append(c.expired, id)
+		case now.Sub(f.lastSeen) > ttl/2 && s.opts.Mutants.Has(mutant.CompactionExpiresSeen):
+			c.expired = append(c.expired, id) // MUTANT compaction-expires-seen
 		}
 	}
 	for c.floor < r.durable && now.Sub(r.entries[c.floor].at) > ttl {
 		c.floor++
+	}
+	if s.opts.Mutants.Has(mutant.CompactionFloorOff) {
+		c.floor = r.durable // MUTANT compaction-floor-off
 	}
 	if err := r.compact(c); err != nil {
 		return fmt.Errorf("server: Compact(%q): %w", path, err)

@@ -70,11 +70,12 @@ func Example() *history.History {
 			{Client: "c2", Realm: "/r", File: 2, FileSalt: 0x102, From: history.Cursor{ServerVersion: 2}, FromSalt: 7,
 				Call: 96, Return: 96, Outcome: history.OutcomeReset, Code: history.CodeClientFileExpired},
 		},
-		Backups: []history.Backup{{Realm: "/r", ID: 1, ServerVersion: 2, At: 50, Seq: 11}},
-		Restores: []history.Restore{{Realm: "/r", Backup: 1, Salt: 8, At: 60, Seq: 12,
-			RolledBack: []history.ChangesetID{id(2, 1)}}},
-		Terminates:  []history.Terminate{{Realm: "/r", Salt: 9, Keep: 1, Rebuilt: true, At: 70, Seq: 13}},
-		Compactions: []history.Compact{{Realm: "/r", Horizon: 65, Expired: []uint64{2}, Floor: 1, At: 80, Seq: 14}},
+		Backups:     []history.Backup{{Realm: "/r", ID: 1, At: 50, Seq: 11}},
+		Restores:    []history.Restore{{Realm: "/r", Backup: 1, At: 60, Seq: 12}},
+		Terminates:  []history.Terminate{{Realm: "/r", At: 70, Seq: 13}},
+		Compactions: []history.Compact{{Realm: "/r", MaxOffline: 15, At: 80, Seq: 14}},
+		Bounds: []history.Bound{{Client: "c1", Realm: "/r", File: 1, Begin: 9, Accepted: 12, AcceptedSeq: 3,
+			End: 95, EndSeq: 20}},
 		Writes: []history.Write{
 			{Client: "c1", Realm: "/r", ID: 1, Changeset: id(1, 1), Timestamp: 1000, Call: 25, Return: 26, Fields: []history.FieldValue{
 				{Object: alice, Op: history.EffectCreate},

@@ -107,12 +107,15 @@ func (e *end) Close() {
 		return
 	}
 	e.silent = true
+	c := e.c
+	n := c.net
+	if n.tap != nil {
+		n.tap.Closed(c.id, e.local)
+	}
 	if e.closed {
 		return
 	}
 	e.closed = true
-	c := e.c
-	n := c.net
 	n.stats.Closed++
 	n.record(e.local, "net.close", slog.Uint64("conn", c.id), slog.String("peer", e.remote))
 	if c.state == dialing {
@@ -137,6 +140,9 @@ func (n *Network) finish(c *conn, to *end) {
 	to.closed = true
 	n.retire(c)
 	n.record(to.local, "net.closed", slog.Uint64("conn", c.id), slog.String("peer", to.remote))
+	if n.tap != nil {
+		n.tap.Closed(c.id, to.local)
+	}
 	to.h.OnClose(to, env.ErrClosed)
 }
 
@@ -166,6 +172,9 @@ func (n *Network) breakConn(c *conn, cause string) {
 		}
 		n.clk.Post(n.opts.DetectDelay.draw(n.rng), func() {
 			if !e.silent {
+				if n.tap != nil {
+					n.tap.Closed(c.id, e.local)
+				}
 				e.h.OnClose(e, env.ErrBroken)
 			}
 		})

@@ -158,6 +158,9 @@ func (n *Network) Crash(name string) {
 	for _, c := range sortedConns(nd.conns) {
 		for i := range c.ends {
 			if c.ends[i].node == nd {
+				if !c.ends[i].silent && c.state == open && n.tap != nil {
+					n.tap.Closed(c.id, name) // its sessions die with it
+				}
 				c.ends[i].silent = true
 			}
 		}

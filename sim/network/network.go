@@ -150,6 +150,10 @@ type Tap interface {
 	// before to's handler gets it. copied says the stress mode made this
 	// delivery (a duplicate, or a message of an old connection replayed).
 	Delivered(conn uint64, from, to string, msg []byte, sent clock.Time, copied bool)
+	// Closed is called when node's end of connection conn ends: node
+	// closed it, or learnt (OnClose) that the peer closed it or that it
+	// broke. From then on node has no session on it.
+	Closed(conn uint64, node string)
 }
 
 // SetTap installs t (nil removes it).

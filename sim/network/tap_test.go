@@ -21,6 +21,8 @@ func (l *tapLog) Sent(conn uint64, from, to string, msg []byte) {
 	l.sent = append(l.sent, from+">"+to+":"+string(msg))
 }
 
+func (l *tapLog) Closed(conn uint64, node string) {}
+
 func (l *tapLog) Delivered(conn uint64, from, to string, msg []byte, sent clock.Time, copied bool) {
 	l.got = append(l.got, from+">"+to+":"+string(msg)+"@"+time.Duration(sent).String()+"/"+time.Duration(l.clk.Now()).String())
 }

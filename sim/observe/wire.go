@@ -28,6 +28,9 @@ type Wire struct {
 	// sends holds, per connection, the ticks of the server's messages on
 	// their way, to date each at its delivery.
 	sends map[uint64][]serverSend
+	// bounds holds, per session, the index+1 in h.Bounds of the session
+	// the server holds bound to a file, until the server's side ends.
+	bounds map[sessionKey]int
 }
 
 // serverSend is a message the server sent: when, which (a hash of its
@@ -93,7 +96,7 @@ type session struct {
 // NewWire returns a tap recording into h.
 func NewWire(clk *clock.Clock, server string, h *history.History) *Wire {
 	return &Wire{clk: clk, server: server, h: h, sessions: map[sessionKey]*session{}, pending: map[fileKey][]int{},
-		inflight: map[inflightKey]inflight{}, sends: map[uint64][]serverSend{}}
+		inflight: map[inflightKey]inflight{}, sends: map[uint64][]serverSend{}, bounds: map[sessionKey]int{}}
 }
 
 // Tick numbers an event of the harness's own (a backup, a restore) in the
@@ -136,6 +139,7 @@ func (w *Wire) Sent(conn uint64, from, to string, msg []byte) {
 			s.file, s.salt, s.identAt, s.identSeq = m.ClientFileIdent, m.ClientFileSalt, now, w.tick
 			s.from = history.Cursor{ServerVersion: m.DownloadCursor.ServerVersion, ClientVersion: m.DownloadCursor.LastIntegratedClientVersion}
 			s.fromSalt = m.ServerVersionSalt
+			w.bind(sessionKey{conn, m.SessionIdent}, s, now)
 		}
 	case *protocol.Upload:
 		s := w.sessions[sessionKey{conn, m.SessionIdent}]
@@ -171,6 +175,9 @@ func (w *Wire) serverSent(conn uint64, msg []byte) {
 		return
 	}
 	if e, ok := m.(*protocol.Error); ok {
+		if e.SessionIdent != 0 && e.Code != protocol.CompensatingWrite {
+			w.unbound(sessionKey{conn, e.SessionIdent})
+		}
 		// A compensating write is the server's act: recorded as sent, even
 		// if its report never arrives (the changeset that reverts reaches
 		// the client in a DOWNLOAD all the same).
@@ -190,6 +197,9 @@ func (w *Wire) serverSent(conn uint64, msg []byte) {
 	w.h.NewFiles = append(w.h.NewFiles, history.NewFile{Client: s.client, Realm: s.realm,
 		File: si.ClientFileIdent, Salt: si.Salt, Call: s.newFileCall, Return: int64(w.clk.Now()),
 		Seq: history.Seq{CallSeq: s.newFileSeq, ReturnSeq: w.tick}})
+	b := *s
+	b.file = si.ClientFileIdent
+	w.bind(sessionKey{conn, si.SessionIdent}, &b, s.newFileCall)
 	s.newFileCall = 0
 }
 
@@ -205,6 +215,11 @@ func (w *Wire) Delivered(conn uint64, from, to string, msg []byte, sent clock.Ti
 		// The first to arrive, copy or not (the original may be lost):
 		// the server cannot tell them apart.
 		w.arrived(msg)
+		if len(msg) >= 3 && protocol.Type(msg[2]) == protocol.TypeUnbind {
+			if m, err := protocol.Decode(msg); err == nil {
+				w.unbound(sessionKey{conn, m.(*protocol.Unbind).SessionIdent})
+			}
+		}
 		return
 	}
 	if copied {
@@ -240,6 +255,9 @@ func (w *Wire) Delivered(conn uint64, from, to string, msg []byte, sent clock.Ti
 				ID: history.ChangesetID{File: c.Changeset.OriginFileIdent, Version: c.Changeset.Version}})
 		}
 		w.h.Downloads = append(w.h.Downloads, d)
+		if i := w.bounds[sessionKey{conn, m.SessionIdent}]; first && i > 0 && w.h.Bounds[i-1].Accepted == 0 {
+			w.h.Bounds[i-1].Accepted, w.h.Bounds[i-1].AcceptedSeq = at, seq
+		}
 		s.from, s.fromSalt = d.To, m.ServerVersionSalt
 		w.acknowledge(fileKey{s.client, s.realm, s.file}, m.UploadCursor.ClientVersion, at, seq)
 	case *protocol.Error:
@@ -273,6 +291,47 @@ func (w *Wire) Delivered(conn uint64, from, to string, msg []byte, sent clock.Ti
 			}
 		}
 		delete(w.sessions, sessionKey{conn, m.SessionIdent})
+	}
+}
+
+// bind records that the server may hold session k bound to s's file from
+// begin on (a session already recorded for that file keeps its record).
+func (w *Wire) bind(k sessionKey, s *session, begin int64) {
+	if s.file == 0 {
+		return
+	}
+	if i := w.bounds[k]; i > 0 && w.h.Bounds[i-1].File == s.file {
+		return
+	}
+	w.h.Bounds = append(w.h.Bounds, history.Bound{Client: s.client, Realm: s.realm, File: s.file,
+		Begin: begin, End: history.Infinite})
+	w.bounds[k] = len(w.h.Bounds)
+}
+
+// unbound records that the server's side of session k ended now.
+func (w *Wire) unbound(k sessionKey) {
+	if i := w.bounds[k]; i > 0 {
+		b := &w.h.Bounds[i-1]
+		b.End, b.EndSeq = int64(w.clk.Now()), w.tick
+		delete(w.bounds, k)
+	}
+}
+
+// Closed sees a node's end of a connection end: the server's ends every
+// session it held on it.
+func (w *Wire) Closed(conn uint64, node string) {
+	if node != w.server {
+		return
+	}
+	w.Tick()
+	var ks []sessionKey
+	for k := range w.bounds {
+		if k.conn == conn {
+			ks = append(ks, k)
+		}
+	}
+	for _, k := range ks { // order does not matter: each gets the same end
+		w.unbound(k)
 	}
 }
 
