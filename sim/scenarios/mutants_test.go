@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/syncsim/syncsim/oracle"
 
@@ -21,6 +22,7 @@ import (
 
 	"github.com/syncsim/syncsim/engine/mutant"
 	"github.com/syncsim/syncsim/sim"
+	"github.com/syncsim/syncsim/sim/faults"
 	"github.com/syncsim/syncsim/sim/observe"
 	"github.com/syncsim/syncsim/sim/scenarios"
 	"github.com/syncsim/syncsim/sim/workload"
@@ -57,7 +59,17 @@ var (
 		s.HealAt = 0.8
 		return s
 	}}
-	mutantWorlds = []mutantWorld{syncWorld, resetsWorld, livenessWorld}
+	// expiryWorld is the resets world whose only faults are long offline
+	// periods and compactions: no other fault brings a long-offline client
+	// back early, so files do outlive the maximum offline time and meet a
+	// compaction that must expire them.
+	expiryWorld = mutantWorld{"resets-expiry", scenarios.ResetsConfig, func() scenarios.Sync {
+		s := scenarios.ResetsSync()
+		s.Faults = faults.Options{LongOffline: 0.5, Compaction: 0.5, Lasts: time.Minute,
+			LongOfflineFor: 2 * workload.LifecycleTTL}
+		return s
+	}}
+	mutantWorlds = []mutantWorld{syncWorld, resetsWorld, livenessWorld, expiryWorld}
 )
 
 // mutantRun is the outcome of one run.
@@ -184,7 +196,7 @@ var mutantRows = []mutantRow{
 		needs: "the restores, and the salts the downloads after them carried"},
 	{mutant: mutant.CompactionExpiresSeen, world: resetsWorld, catch: byOracle(oracle.OracleSyncLog), budget: 20, shortBudget: 10,
 		needs: "the compactions with their maximum offline time, and the sessions the server held (Bounds)"},
-	{mutant: mutant.CompactionKeepsStale, world: resetsWorld, catch: byOracle(oracle.OracleSyncLog), budget: 40, shortBudget: 20,
+	{mutant: mutant.CompactionKeepsStale, world: expiryWorld, catch: byOracle(oracle.OracleSyncLog), budget: 20, shortBudget: 10,
 		needs: "the compactions with their maximum offline time, and the sessions the server held (Bounds)"},
 	{mutant: mutant.CompactionFloorOff, world: resetsWorld, catch: byOracle(oracle.OracleSyncLog), budget: 10, shortBudget: 5,
 		needs: "the compactions with their maximum offline time, and when each upload arrived and was acknowledged"},
