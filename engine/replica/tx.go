@@ -114,6 +114,8 @@ func (tx *Tx) rollback() error {
 	return nil
 }
 
+var errTxDone = errors.New("replica: transaction already finished")
+
 // State is the replica's state with the transaction's changes so far; read
 // only.
 func (tx *Tx) State() *store.State { return tx.r.state }
@@ -121,7 +123,7 @@ func (tx *Tx) State() *store.State { return tx.r.state }
 // apply applies in, whose inverse (given the state before it) is inv.
 func (tx *Tx) apply(in changeset.Instruction, inv ...changeset.Instruction) error {
 	if tx.done {
-		return errors.New("replica: transaction already finished")
+		return errTxDone
 	}
 	if err := tx.r.state.Apply(&changeset.Changeset{Instructions: []changeset.Instruction{in}}); err != nil {
 		return err
