@@ -25,11 +25,11 @@ import (
 //  3. an object deleted locally is deleted;
 //  4. conflicting updates of a field: the client's value wins (updates and
 //     AddInteger are replayed);
-//  5. lists: inserts are replayed at their positions translated into the
-//     fresh list (next to the elements the recovery itself inserted, else
-//     after as many of the fresh list's own elements as the local list had
-//     before the insert); an update, move or erase of an element the
-//     recovery inserted is translated too. An update, move or erase of any
+//  5. lists: an insert is replayed at its local position clamped to the
+//     target list's size, min(local index, size) (realm-core's
+//     ListTracker), not at the end; an update, move or erase of an
+//     element the recovery inserted is translated to where that element
+//     went. An update, move or erase of any
 //     other (pre-existing) element makes the list be copied over whole from
 //     local at the end, links to objects the target lacks dropped, and
 //     further instructions on it ignored. A local Clear is replayed as a
@@ -331,39 +331,10 @@ func (lt *listTracker) find(i int) int {
 }
 
 // translate returns the target position for an insert at local position i
-// into a target list of n elements: at the end for an append; right after
-// (or before) an inserted element that is its neighbour; else after as
-// many of the target's own elements as there are pre-existing elements
-// before i locally.
+// into a target list of n elements: the local position, clamped to the
+// target's size, min(i, n) (realm-core's ListTracker): not at the end.
 func (lt *listTracker) translate(i, n int) int {
-	if i >= lt.size {
-		return n
-	}
-	if j := lt.find(i - 1); j >= 0 {
-		return lt.recs[j].remote + 1
-	}
-	if j := lt.find(i); j >= 0 {
-		return lt.recs[j].remote
-	}
-	pre := i
-	ours := make([]bool, n)
-	for _, c := range lt.recs {
-		if c.local < i {
-			pre--
-		}
-		ours[c.remote] = true
-	}
-	if pre == 0 {
-		return 0
-	}
-	for j, mine := range ours {
-		if !mine {
-			if pre--; pre == 0 {
-				return j + 1
-			}
-		}
-	}
-	return n
+	return min(i, n)
 }
 
 // insert records an element inserted at local position i and target
