@@ -311,16 +311,23 @@ func (s *Session) finishReset() {
 			return // the callback closed the realm
 		}
 	}
-	var unsynced []*changeset.Changeset
+	var unsynced, recip []*changeset.Changeset
 	for _, cs := range s.r.Unsynced() {
 		if cs.Version > op.seen {
 			unsynced = append(unsynced, cs)
 		}
 	}
+	// Recovery replays the reciprocal forms: as transformed against the
+	// server changes integrated on top of them, not as first written.
+	for _, cs := range s.r.Reciprocal() {
+		if cs.Version > op.seen {
+			recip = append(recip, cs)
+		}
+	}
 	target, recovered := op.fresh.State(), []changeset.Instruction(nil)
 	if op.mode == RecoverUnsyncedChanges {
 		var err error
-		if target, recovered, err = s.r.Recover(target, unsynced); err != nil {
+		if target, recovered, err = s.r.Recover(target, recip); err != nil {
 			reason := ErrResetFailed
 			if errors.Is(err, store.ErrSchemaMismatch) {
 				reason = ErrResetSchemaMismatch

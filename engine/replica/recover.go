@@ -11,9 +11,10 @@ import (
 )
 
 // Recover computes the target state of a client reset that recovers the
-// unsynced local changes: the changesets unsynced (in their original form,
-// in order, as committed on the pre-reset local state local) replayed onto
-// fresh, the state of a fresh copy of the server's realm. It returns the
+// unsynced local changes: the changesets unsynced (in their reciprocal
+// form, see Replica.Reciprocal, in order; local is the pre-reset local
+// state they lead to) replayed onto fresh, the state of a fresh copy of
+// the server's realm. It returns the
 // target and the instructions that turn fresh into it, which the replica
 // uploads as its recovered changes. fresh and local are not modified.
 //
@@ -47,7 +48,8 @@ func Recover(fresh *store.State, unsynced []*changeset.Changeset, local *store.S
 
 // Recover is the package function Recover with the replica's current
 // state as local and the recovery mutants of its Options switched on;
-// unsynced are its unsynced changesets, or those of them the caller keeps.
+// unsynced are its unsynced changesets in reciprocal form (Reciprocal), or
+// those of them the caller keeps.
 func (r *Replica) Recover(fresh *store.State, unsynced []*changeset.Changeset) (*store.State, []changeset.Instruction, error) {
 	return recoverWith(fresh, unsynced, r.state, r.opts.Mutants)
 }
