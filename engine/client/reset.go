@@ -61,8 +61,8 @@ type ClientResetConfig struct {
 	// *ManualReset.
 	ManualHandler func(ManualReset)
 	// Before is called during an automatic reset once the fresh copy is
-	// downloaded, before the local replica changes, with a copy of the
-	// local state.
+	// downloaded, before the local replica changes and before the
+	// pending-reset record is written, with a copy of the local state.
 	Before func(before *store.State)
 	// After is called when an automatic reset has succeeded, with the
 	// state before (the copy Before got), the replica's state now (read
@@ -206,14 +206,10 @@ func (s *Session) clientReset(e *SyncError) {
 		s.manualReset(e, why)
 		return
 	}
-	rm := replica.ResetRecover
-	if mode == DiscardUnsyncedChanges {
-		rm = replica.ResetDiscard
-	}
-	if err := s.r.BeginReset(rm); err != nil {
-		s.fail(err, true)
-		return
-	}
+	// The pending-reset record is written once the fresh copy is in and
+	// the before-callback has run (finishReset), as realm-core does: a
+	// reset interrupted while the fresh copy downloads changed nothing
+	// local and leaves no record.
 	s.startFresh(&resetOp{err: e, mode: mode})
 }
 
@@ -306,10 +302,21 @@ func (s *Session) finishReset() {
 	op := s.resetting
 	before := s.r.State().Clone()
 	if s.cfg.ClientReset.Before != nil {
+		// The callback sees the replica as it was, without a record.
 		s.cfg.ClientReset.Before(before)
 		if s.resetting != op {
 			return // the callback closed the realm
 		}
+	}
+	// The record next, before anything local changes; it stays if the
+	// reset fails, and goes when it has succeeded (see replica.Adopt).
+	rm := replica.ResetRecover
+	if op.mode == DiscardUnsyncedChanges {
+		rm = replica.ResetDiscard
+	}
+	if err := s.r.BeginReset(rm); err != nil {
+		s.fail(err, true)
+		return
 	}
 	var unsynced, recip []*changeset.Changeset
 	for _, cs := range s.r.Unsynced() {

@@ -428,16 +428,15 @@ func TestPendingRecordRules(t *testing.T) {
 	}
 }
 
-func TestCrashInTheMiddleOfAResetLeavesTheGuard(t *testing.T) {
+func TestCrashWhileTheFreshCopyDownloadsLeavesNoRecord(t *testing.T) {
 	for _, tc := range []struct {
-		mode    ClientResetMode
-		pending replica.ResetMode
-		then    ClientResetMode // what the next reset does
-		state   map[int64]string
+		mode  ClientResetMode
+		then  ClientResetMode // what the next reset does
+		state map[int64]string
 	}{
-		{DiscardUnsyncedChanges, replica.ResetDiscard, Manual, preReset},
-		{RecoverUnsyncedChanges, replica.ResetRecover, Manual, preReset},
-		{RecoverOrDiscard, replica.ResetRecover, DiscardUnsyncedChanges, serverNow},
+		{DiscardUnsyncedChanges, DiscardUnsyncedChanges, serverNow},
+		{RecoverUnsyncedChanges, RecoverUnsyncedChanges, preReset},
+		{RecoverOrDiscard, RecoverUnsyncedChanges, preReset},
 	} {
 		t.Run(tc.mode.String(), func(t *testing.T) {
 			rig := newResetRig(t, tc.mode)
@@ -449,6 +448,8 @@ func TestCrashInTheMiddleOfAResetLeavesTheGuard(t *testing.T) {
 			rig.reset(protocol.BadClientFileIdent, protocol.ActionClientReset)
 			require.True(t, rig.r.Session().Resetting())
 			require.True(t, rig.nd.diskHas(t, freshName(rig.r.Replica().Name())))
+			_, ok := rig.r.Replica().PendingReset()
+			require.False(t, ok, "no record while the fresh copy downloads")
 
 			rig.nd.crash()
 			rig.srv.hold = nil
@@ -457,22 +458,72 @@ func TestCrashInTheMiddleOfAResetLeavesTheGuard(t *testing.T) {
 			cfg := rig.cfg
 			cfg.NewFile.Kind, cfg.ExistingFile.Kind = OpenImmediately, OpenImmediately
 			rig.r = open(t, rig.n, rig.a, cfg)
-			p, ok := rig.r.Replica().PendingReset()
-			require.True(t, ok, "the record survived the crash")
-			assert.Equal(t, tc.pending, p.Mode)
-			assert.False(t, p.Adopted)
-			assert.Equal(t, preReset, names(t, rig.r.State()), "the crash interrupted the reset before anything local changed")
+			_, ok = rig.r.Replica().PendingReset()
+			require.False(t, ok, "the crash interrupted the reset before its record")
+			assert.Equal(t, preReset, names(t, rig.r.State()), "nothing local changed")
 
 			rig.n.run(time.Second) // the server refuses the old file again
 			out := rig.r.Session().LastReset()
 			require.NotNil(t, out)
-			assert.Equal(t, tc.then, out.Mode)
+			assert.Equal(t, tc.then, out.Mode, "not a reset loop: the reset runs again")
 			assert.Equal(t, tc.state, names(t, rig.r.State()))
-			if tc.then == Manual {
-				require.Len(t, rig.manual, 1)
-				assert.ErrorIs(t, rig.manual[0].Reason, ErrResetCycle)
-			}
+			assert.Empty(t, rig.manual)
 			assert.False(t, rig.nd.diskHas(t, freshName(rig.r.Replica().Name())), "the fresh copy the crash left is deleted")
+		})
+	}
+}
+
+// TestResetRecord_InRealmCoreOrder: the before-callback sees no
+// pending-reset record; the record is written next, before anything local
+// changes; it is removed when the reset has succeeded, and a failed reset
+// leaves it.
+func TestResetRecord_InRealmCoreOrder(t *testing.T) {
+	badSchema := schema.Schema{Classes: []schema.Class{{Name: "Cat", PKKind: schema.Int}}}
+	for _, tc := range []struct {
+		name    string
+		mode    ClientResetMode
+		fail    bool              // the fresh copy lacks the local schema: the reset fails
+		holdUp  bool              // the server does not acknowledge the recovered changes
+		want    replica.ResetMode // the record after the reset; 0: none
+		adopted bool              // the record says adopted
+		state   map[int64]string  // the local state after
+	}{
+		{name: "discard succeeds", mode: DiscardUnsyncedChanges, state: serverNow},
+		{name: "recover succeeds and is acknowledged", mode: RecoverUnsyncedChanges, state: preReset},
+		{name: "recover adopted, not yet acknowledged", mode: RecoverUnsyncedChanges, holdUp: true,
+			want: replica.ResetRecover, adopted: true, state: preReset},
+		{name: "discard fails", mode: DiscardUnsyncedChanges, fail: true, want: replica.ResetDiscard, state: preReset},
+		{name: "recover fails", mode: RecoverUnsyncedChanges, fail: true, want: replica.ResetRecover, state: preReset},
+		{name: "recoverOrDiscard fails", mode: RecoverOrDiscard, fail: true, want: replica.ResetRecover, state: preReset},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rig := newResetRig(t, tc.mode)
+			var sawRecord []bool
+			before := rig.cfg.ClientReset.Before
+			rig.r.Session().cfg.ClientReset.Before = func(s *store.State) {
+				_, ok := rig.r.Replica().PendingReset()
+				sawRecord = append(sawRecord, ok)
+				assert.Equal(t, preReset, names(t, rig.r.State()), "nothing local changed yet")
+				before(s)
+			}
+			rig.offline()
+			if tc.fail {
+				rig.srv.realm("/p").history = []fakeEntry{{origin: 999, clientVersion: 1, cs: changeset.Changeset{
+					Version: 1, OriginTimestamp: 1, OriginFileIdent: 999, Instructions: schemaInstructions(badSchema)}}}
+			}
+			if tc.holdUp {
+				rig.srv.hold = func(m protocol.Message) bool { return m.Type() == protocol.TypeUpload }
+			}
+			rig.reset(protocol.BadClientFileIdent, protocol.ActionClientReset)
+			require.Equal(t, []bool{false}, sawRecord, "the before-callback ran once and saw no record")
+			p, ok := rig.r.Replica().PendingReset()
+			assert.Equal(t, tc.want != 0, ok)
+			assert.Equal(t, tc.want, p.Mode)
+			assert.Equal(t, tc.adopted, p.Adopted)
+			assert.Equal(t, tc.state, names(t, rig.r.State()))
+			if tc.fail {
+				require.Len(t, rig.manual, 1)
+			}
 		})
 	}
 }
