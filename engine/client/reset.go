@@ -99,6 +99,11 @@ var (
 // unsynced change and opens with replica.Open. The session has stopped;
 // nothing local was changed. As an error (the session's Err), it wraps
 // both Err and Reason.
+//
+// The reset's file actions are pending: at the next open of the realm the
+// replica moves to BackupPath (writes made meanwhile go with it) and the
+// realm starts afresh; the handler may run them at once with
+// App.RunFileActions.
 type ManualReset struct {
 	Path       string     // the realm's path
 	Err        *SyncError // the reset error
@@ -421,6 +426,9 @@ func (s *Session) manualReset(e *SyncError, why error) {
 	m := &ManualReset{Path: s.cfg.Path, Err: e, Reason: why}
 	if path, err := s.backup(); err != nil {
 		m.Reason = errors.Join(why, fmt.Errorf("backup copy of the replica: %w", err))
+	} else if err := s.c.pendFileActions(s.r.Name(), path); err != nil {
+		m.Reason = errors.Join(why, fmt.Errorf("recording the file actions: %w", err))
+		m.BackupPath = path
 	} else {
 		m.BackupPath = path
 	}

@@ -607,3 +607,60 @@ func TestManualResetThenDeletingTheRealmFileOpensItAfresh(t *testing.T) {
 	assert.Equal(t, serverNow, names(t, r.State()), "downloaded afresh")
 	assert.Equal(t, Active, r.Session().State())
 }
+
+// TestManualReset_FileActionsRunAtOnceOrAtTheNextOpen: the manual handler
+// may run the file actions at once (the replica moves to the backup path;
+// opening again starts fresh and syncs); otherwise they run at the next
+// open, a restart in between included.
+func TestManualReset_FileActionsRunAtOnceOrAtTheNextOpen(t *testing.T) {
+	withFour := map[int64]string{1: "local", 2: "", 3: "three", 4: "after the reset"}
+	for _, tc := range []struct {
+		name    string
+		atOnce  bool // the handler runs the file actions
+		restart bool // the process restarts before the next open
+		backup  map[int64]string
+	}{
+		{name: "at once from the handler", atOnce: true, backup: preReset},
+		{name: "at the next open", backup: withFour},
+		{name: "at the next open after a restart", restart: true, backup: withFour},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rig := newResetRig(t, Manual)
+			user := rig.a.CurrentUser()
+			if tc.atOnce {
+				rig.r.Session().cfg.ClientReset.ManualHandler = func(m ManualReset) {
+					rig.manual = append(rig.manual, m)
+					require.NoError(t, rig.a.RunFileActions(user, "/p"))
+				}
+			}
+			rig.offline()
+			name := rig.r.Replica().Name()
+			rig.reset(protocol.BadClientFileIdent, protocol.ActionClientReset)
+			require.Len(t, rig.manual, 1)
+			m := rig.manual[0]
+			if tc.atOnce {
+				assert.False(t, rig.nd.diskHas(t, name), "the replica moved to the backup path")
+				assert.Zero(t, rig.a.ClientFileIdent("u", "/p"))
+				_, err := rig.r.Write(func(tx *replica.Tx) error { return nil })
+				assert.Error(t, err, "the realm is closed")
+			} else {
+				assert.True(t, rig.nd.diskHas(t, name), "nothing moves before the next open")
+				addDog(t, rig.r, 4, "after the reset") // goes to the backup too
+				rig.r.Close()
+				if tc.restart {
+					rig.nd.crash()
+					rig.nd.start()
+					rig.a = rig.nd.app("app")
+				}
+			}
+			r := open(t, rig.n, rig.a, rig.cfg)
+			assert.Equal(t, serverNow, names(t, r.State()), "a fresh replica, downloaded afresh")
+			assert.Equal(t, Active, r.Session().State())
+			assert.NotZero(t, rig.a.ClientFileIdent("u", "/p"))
+			backup, err := replica.Open(rig.nd.disk, m.BackupPath, rig.nd.clock, schema.Schema{})
+			require.NoError(t, err)
+			assert.Equal(t, tc.backup, names(t, backup.State()), "the backup holds every local write")
+			require.ErrorIs(t, rig.a.RunFileActions(rig.a.CurrentUser(), "/p"), ErrNoFileActions, "they ran once")
+		})
+	}
+}
