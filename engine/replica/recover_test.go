@@ -368,3 +368,50 @@ func TestRecoveryOntoAChangedServerAppliesAndResurrectsNothing(t *testing.T) {
 		}
 	})
 }
+
+func TestRecovery_LocalEraseTableAndEraseColumnWinOverTheServer(t *testing.T) {
+	bob := changeset.StrPK("bob")
+	for _, tc := range []struct {
+		name   string
+		server func(*Tx) error
+		local  func(*Tx) error
+		check  func(t *testing.T, target *store.State)
+	}{
+		{"EraseColumn wins over the server's appends to it", appendNums(4),
+			func(tx *Tx) error { return tx.EraseColumn("Person", "nums") },
+			func(t *testing.T, target *store.State) {
+				c, ok := target.Class("Person")
+				require.True(t, ok)
+				_, ok = c.Property("nums")
+				assert.False(t, ok)
+			}},
+		{"EraseTable wins over the server's new objects in it", create("Person", bob),
+			func(tx *Tx) error { return tx.EraseTable("Person") },
+			func(t *testing.T, target *store.State) {
+				_, ok := target.Class("Person")
+				assert.False(t, ok)
+			}},
+		{"the server erased the column too: nothing to do",
+			func(tx *Tx) error { return tx.EraseColumn("Person", "nums") },
+			func(tx *Tx) error { return tx.EraseColumn("Person", "nums") },
+			func(t *testing.T, target *store.State) {
+				c, _ := target.Class("Person")
+				_, ok := c.Property("nums")
+				assert.False(t, ok)
+			}},
+		{"the server erased the table too: nothing to do",
+			func(tx *Tx) error { return tx.EraseTable("Person") },
+			func(tx *Tx) error { return tx.EraseTable("Person") },
+			func(t *testing.T, target *store.State) {
+				_, ok := target.Class("Person")
+				assert.False(t, ok)
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newResetCase(t, aliceWith123, tc.server, tc.local)
+			target, _ := c.recover(t)
+			tc.check(t, target)
+			assert.Equal(t, c.local.Hash(), target.Hash(), "the target is the local state")
+		})
+	}
+}
