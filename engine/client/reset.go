@@ -207,6 +207,15 @@ func (s *Session) clientReset(e *SyncError) {
 		pending = &p
 	}
 	mode, why := planReset(s.cfg.ClientReset.Mode, pending, e, s.c.cfg.Mutants)
+	if mode == RecoverUnsyncedChanges && erasesSchema(s.r.Unsynced()) {
+		// Recovery cannot replay a destructive schema change (realm-core
+		// refuses it too): like recovery not allowed.
+		if s.cfg.ClientReset.Mode == RecoverOrDiscard {
+			mode = DiscardUnsyncedChanges
+		} else {
+			mode, why = Manual, replica.ErrRecoveryErasesSchema
+		}
+	}
 	if mode == Manual {
 		s.manualReset(e, why)
 		return
@@ -216,6 +225,18 @@ func (s *Session) clientReset(e *SyncError) {
 	// reset interrupted while the fresh copy downloads changed nothing
 	// local and leaves no record.
 	s.startFresh(&resetOp{err: e, mode: mode})
+}
+
+// erasesSchema reports whether some changeset erases a class or property.
+func erasesSchema(seq []*changeset.Changeset) bool {
+	for _, cs := range seq {
+		for _, in := range cs.Instructions {
+			if in.Op == changeset.EraseTable || in.Op == changeset.EraseColumn {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // startFresh begins downloading a fresh copy for op: a new, empty replica

@@ -664,3 +664,42 @@ func TestManualReset_FileActionsRunAtOnceOrAtTheNextOpen(t *testing.T) {
 		})
 	}
 }
+
+// TestResetOfLocalSchemaErase_IsLikeRecoveryNotAllowed: unsynced changes
+// that erase a class or property cannot be recovered (a destructive schema
+// change, as in realm-core): recover goes to the manual handler,
+// recoverOrDiscard discards, discard discards.
+func TestResetOfLocalSchemaErase_IsLikeRecoveryNotAllowed(t *testing.T) {
+	for _, tc := range []struct {
+		mode ClientResetMode
+		want ClientResetMode
+	}{
+		{RecoverUnsyncedChanges, Manual},
+		{RecoverOrDiscard, DiscardUnsyncedChanges},
+		{DiscardUnsyncedChanges, DiscardUnsyncedChanges},
+	} {
+		t.Run(tc.mode.String(), func(t *testing.T) {
+			rig := newResetRig(t, tc.mode)
+			rig.offline()
+			rig.srv.hold = func(m protocol.Message) bool { return m.Type() == protocol.TypeUpload }
+			_, err := rig.r.Write(func(tx *replica.Tx) error { return tx.EraseColumn("Dog", "age") })
+			require.NoError(t, err)
+			rig.n.run(time.Second)
+			rig.srv.hold = nil
+			rig.reset(protocol.BadClientFileIdent, protocol.ActionClientReset)
+			out := rig.r.Session().LastReset()
+			require.NotNil(t, out)
+			assert.Equal(t, tc.want, out.Mode)
+			if tc.want == Manual {
+				require.Len(t, rig.manual, 1)
+				assert.ErrorIs(t, rig.manual[0].Reason, replica.ErrRecoveryErasesSchema)
+				assert.Equal(t, preReset, names(t, rig.r.State()), "nothing local is touched")
+				return
+			}
+			assert.Equal(t, serverNow, names(t, rig.r.State()))
+			c, _ := rig.r.State().Class("Dog")
+			_, ok := c.Property("age")
+			assert.True(t, ok, "the erased property is back from the fresh copy")
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package replica
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -9,6 +10,10 @@ import (
 	"github.com/syncsim/syncsim/engine/schema"
 	"github.com/syncsim/syncsim/engine/store"
 )
+
+// ErrRecoveryErasesSchema is wrapped by the error of Recover for unsynced
+// changes that erase a class or property: recovery cannot replay them.
+var ErrRecoveryErasesSchema = errors.New("recovery cannot replay an erased class or property")
 
 // Recover computes the target state of a client reset that recovers the
 // unsynced local changes: the changesets unsynced (in their reciprocal
@@ -37,10 +42,13 @@ import (
 //     Clear (and ends the copying: what follows it only touches elements
 //     the recovery inserted).
 //
-// Schema instructions are replayed when fresh lacks them; one that
-// contradicts fresh (another primary key kind or property type) is an
-// error wrapping store.ErrSchemaMismatch, and so is an instruction that
-// does not fit the target: the changes cannot be recovered. The caller
+// Schema instructions are replayed when fresh lacks them (additive
+// changes are carried over); one that contradicts fresh (another primary
+// key kind or property type) is an error wrapping store.ErrSchemaMismatch,
+// and so is an instruction that does not fit the target: the changes
+// cannot be recovered. A local EraseTable or EraseColumn cannot be
+// recovered either (a destructive schema change, as in realm-core): the
+// error wraps ErrRecoveryErasesSchema. The caller
 // checks that the target holds every class and property of local.
 func Recover(fresh *store.State, unsynced []*changeset.Changeset, local *store.State) (*store.State, []changeset.Instruction, error) {
 	return recoverWith(fresh, unsynced, local, 0)
@@ -142,17 +150,9 @@ func (rc *recovery) replay(in *changeset.Instruction) error {
 				store.ErrSchemaMismatch, in.Class, in.Field, p.Type, in.Type)
 		}
 	case changeset.EraseTable:
-		if _, ok := rc.t.Class(in.Class); ok {
-			rc.forget(func(k listKey) bool { return k.class == in.Class })
-			return rc.apply(*in)
-		}
+		return fmt.Errorf("%w: class %q", ErrRecoveryErasesSchema, in.Class)
 	case changeset.EraseColumn:
-		if c, ok := rc.t.Class(in.Class); ok {
-			if _, ok := c.Property(in.Field); ok {
-				rc.forget(func(k listKey) bool { return k.class == in.Class && k.field == in.Field })
-				return rc.apply(*in)
-			}
-		}
+		return fmt.Errorf("%w: property %s.%s", ErrRecoveryErasesSchema, in.Class, in.Field)
 	case changeset.CreateObject:
 		if _, ok := rc.t.Class(in.Class); ok && !rc.t.Exists(in.Class, in.PK) {
 			rc.forget(func(k listKey) bool { return k.class == in.Class && k.pk == in.PK })
