@@ -207,15 +207,6 @@ func (s *Session) clientReset(e *SyncError) {
 		pending = &p
 	}
 	mode, why := planReset(s.cfg.ClientReset.Mode, pending, e, s.c.cfg.Mutants)
-	if mode == RecoverUnsyncedChanges && erasesSchema(s.r.Unsynced()) {
-		// Recovery cannot replay a destructive schema change (realm-core
-		// refuses it too): like recovery not allowed.
-		if s.cfg.ClientReset.Mode == RecoverOrDiscard {
-			mode = DiscardUnsyncedChanges
-		} else {
-			mode, why = Manual, replica.ErrRecoveryErasesSchema
-		}
-	}
 	if mode == Manual {
 		s.manualReset(e, why)
 		return
@@ -334,16 +325,6 @@ func (s *Session) finishReset() {
 			return // the callback closed the realm
 		}
 	}
-	// The record next, before anything local changes; it stays if the
-	// reset fails, and goes when it has succeeded (see replica.Adopt).
-	rm := replica.ResetRecover
-	if op.mode == DiscardUnsyncedChanges {
-		rm = replica.ResetDiscard
-	}
-	if err := s.r.BeginReset(rm); err != nil {
-		s.fail(err, true)
-		return
-	}
 	var unsynced, recip []*changeset.Changeset
 	for _, cs := range s.r.Unsynced() {
 		if cs.Version > op.seen {
@@ -356,6 +337,27 @@ func (s *Session) finishReset() {
 		if cs.Version > op.seen {
 			recip = append(recip, cs)
 		}
+	}
+	if op.mode == RecoverUnsyncedChanges && erasesSchema(recip) {
+		// Recovery cannot replay a destructive schema change (realm-core
+		// refuses it too): as if recovery were not allowed.
+		if s.cfg.ClientReset.Mode != RecoverOrDiscard {
+			s.unbind(true)
+			s.abandonReset()
+			s.manualReset(op.err, replica.ErrRecoveryErasesSchema)
+			return
+		}
+		op.mode = DiscardUnsyncedChanges
+	}
+	// The record next, before anything local changes; it stays if the
+	// reset fails, and goes when it has succeeded (see replica.Adopt).
+	rm := replica.ResetRecover
+	if op.mode == DiscardUnsyncedChanges {
+		rm = replica.ResetDiscard
+	}
+	if err := s.r.BeginReset(rm); err != nil {
+		s.fail(err, true)
+		return
 	}
 	target, recovered := op.fresh.State(), []changeset.Instruction(nil)
 	if op.mode == RecoverUnsyncedChanges {
