@@ -82,6 +82,13 @@ var (
 	// client reset without recovery) and the mode is
 	// RecoverUnsyncedChanges.
 	ErrRecoveryDisabled = errors.New("recovery disabled on the server")
+	// ErrDownloadSchemaMismatch: integrating a download found that the
+	// local schema contradicts the server's (the client asks itself for a
+	// reset without recovery; recovery on the server may well be on).
+	ErrDownloadSchemaMismatch = errors.New("schema mismatch integrating a download")
+	// ErrDownloadFailed: integrating a download failed otherwise (the
+	// client asks itself for a reset without recovery).
+	ErrDownloadFailed = errors.New("integrating a download failed")
 	// ErrResetCycle: an earlier automatic reset is still pending and the
 	// pending-record rules refuse another.
 	ErrResetCycle = errors.New("a previous client reset did not succeed")
@@ -165,7 +172,7 @@ func planReset(mode ClientResetMode, pending *replica.PendingReset, e *SyncError
 		switch {
 		case mode == RecoverUnsyncedChanges,
 			mode == RecoverOrDiscard && mutants.Has(mutant.RecoverOrDiscardNoFallback): // MUTANT recover-or-discard-no-fallback
-			return Manual, ErrRecoveryDisabled
+			return Manual, noRecoveryReason(e)
 		case mode == RecoverOrDiscard:
 			mode = DiscardUnsyncedChanges
 		}
@@ -174,6 +181,19 @@ func planReset(mode ClientResetMode, pending *replica.PendingReset, e *SyncError
 		mode = RecoverUnsyncedChanges
 	}
 	return mode, nil
+}
+
+// noRecoveryReason says why a reset without recovery cannot recover: the
+// server does not allow it, or (for a reset the client asked of itself)
+// integrating a download failed, by a schema mismatch or otherwise.
+func noRecoveryReason(e *SyncError) error {
+	switch {
+	case e.Local == nil:
+		return ErrRecoveryDisabled
+	case errors.Is(e.Local, store.ErrSchemaMismatch):
+		return fmt.Errorf("%w: %w", ErrDownloadSchemaMismatch, e.Local)
+	}
+	return fmt.Errorf("%w: %w", ErrDownloadFailed, e.Local)
 }
 
 // resetOp is an automatic client reset under way: the fresh copy

@@ -2,6 +2,7 @@ package client
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -702,4 +703,61 @@ func TestResetOfLocalSchemaErase_IsLikeRecoveryNotAllowed(t *testing.T) {
 			assert.True(t, ok, "the erased property is back from the fresh copy")
 		})
 	}
+}
+
+// TestDownloadSchemaMismatch_SaysSo: a schema mismatch found while
+// integrating a download is reported as one, not as "recovery disabled on
+// the server" (recovery is on).
+func TestDownloadSchemaMismatch_SaysSo(t *testing.T) {
+	mismatch := &SyncError{Code: protocol.BadChangeset, Action: protocol.ActionClientResetNoRecovery,
+		Local: fmt.Errorf("applying: %w", store.ErrSchemaMismatch)}
+	other := &SyncError{Code: protocol.BadChangeset, Action: protocol.ActionClientResetNoRecovery,
+		Local: fmt.Errorf("applying: %w", store.ErrBadChangeset)}
+	disabled := &SyncError{Code: protocol.BadClientFileIdent, Action: protocol.ActionClientResetNoRecovery}
+	for _, tc := range []struct {
+		name   string
+		err    *SyncError
+		mode   ClientResetMode
+		want   ClientResetMode
+		why    error
+		notWhy error
+	}{
+		{"schema mismatch, recover", mismatch, RecoverUnsyncedChanges, Manual, ErrDownloadSchemaMismatch, ErrRecoveryDisabled},
+		{"schema mismatch, recoverOrDiscard", mismatch, RecoverOrDiscard, DiscardUnsyncedChanges, nil, nil},
+		{"other failure, recover", other, RecoverUnsyncedChanges, Manual, ErrDownloadFailed, ErrRecoveryDisabled},
+		{"recovery disabled on the server, recover", disabled, RecoverUnsyncedChanges, Manual, ErrRecoveryDisabled, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, why := planReset(tc.mode, nil, tc.err, 0)
+			assert.Equal(t, tc.want, got)
+			if tc.why == nil {
+				assert.NoError(t, why)
+				return
+			}
+			assert.ErrorIs(t, why, tc.why)
+			if tc.notWhy != nil {
+				assert.NotErrorIs(t, why, tc.notWhy)
+			}
+		})
+	}
+
+	t.Run("through a session", func(t *testing.T) {
+		rig := newResetRig(t, RecoverUnsyncedChanges)
+		rig.srv.hold = func(m protocol.Message) bool { return m.Type() == protocol.TypeUpload }
+		rig.r.Close()
+		rig.n.run(time.Second)
+		// The local schema adds Dog.x as an int; the server made it a string.
+		cfg := rig.cfg
+		cfg.NewFile.Kind, cfg.ExistingFile.Kind = OpenImmediately, OpenImmediately
+		cfg.Schema = schema.Schema{Classes: []schema.Class{{Name: "Dog", PKKind: schema.Int,
+			Props: append(slices.Clone(dogSchema.Classes[0].Props), schema.Property{Name: "x", Type: schema.PropType{Kind: schema.Int}})}}}
+		rig.srv.foreign("/p", changeset.Instruction{Op: changeset.AddColumn, Class: "Dog", Field: "x", Type: schema.PropType{Kind: schema.String}})
+		rig.r = open(t, rig.n, rig.a, cfg)
+		rig.n.run(time.Second)
+		require.Len(t, rig.manual, 1)
+		assert.ErrorIs(t, rig.manual[0].Reason, ErrDownloadSchemaMismatch)
+		assert.NotErrorIs(t, rig.manual[0].Reason, ErrRecoveryDisabled)
+		assert.ErrorIs(t, rig.manual[0].Err, store.ErrSchemaMismatch)
+		assert.Contains(t, rig.manual[0].Err.Message, "schema mismatch")
+	})
 }
