@@ -42,8 +42,10 @@ import (
 // replay ends at the fresh state (which equals the local one when the
 // server lost nothing).
 //
-// The recovery rules, replaying each unsynced instruction in order onto
-// the fresh state:
+// The recovery rules, replaying each unsynced changeset in order onto the
+// fresh state, in its reciprocal form (as transformed against the server
+// changes the client integrated on top of it, which the observer records),
+// instruction by instruction:
 //   - CreateObject creates the object if it is missing (rule 1: local
 //     creations are kept); nothing else creates an object (no zombies:
 //     objects the server deleted are never re-created);
@@ -55,11 +57,9 @@ import (
 //     in between are taken to have been appended; if the list shrank over
 //     an element the recovery inserted, positions are lost and the list is
 //     copied), marking which elements the recovery inserted. An insert at
-//     local index i goes, in the list being recovered: to the end if it
-//     appended; else right after the inserted element to its left, or
-//     right before the inserted element it pushes right; else right after
-//     as many of that list's other elements as there were other elements
-//     before i locally. An update, erase or move of an element the
+//     local index i goes, in the list being recovered, to min(i, its
+//     size) (realm-core's ListTracker), not to the end. An update, erase
+//     or move of an element the
 //     recovery inserted is translated (a move: the element is taken out,
 //     then put back as an insert at its destination). One of any other
 //     (pre-existing) element stops replaying the list and marks it for
@@ -305,33 +305,10 @@ func (t *listTracker) inserted(i int) int {
 	return slices.Index(t.target, t.local[i])
 }
 
-// place is the target position of an insert at local index i.
+// place is the target position of an insert at local index i: min(i,
+// the size of the list being recovered).
 func (t *listTracker) place(i int) int {
-	switch {
-	case i >= len(t.local):
-		return len(t.target)
-	case i > 0 && t.local[i-1] != 0:
-		return slices.Index(t.target, t.local[i-1]) + 1
-	case t.local[i] != 0:
-		return slices.Index(t.target, t.local[i])
-	}
-	others := 0
-	for _, id := range t.local[:i] {
-		if id == 0 {
-			others++
-		}
-	}
-	if others == 0 {
-		return 0
-	}
-	for j, id := range t.target {
-		if id == 0 {
-			if others--; others == 0 {
-				return j + 1
-			}
-		}
-	}
-	return len(t.target)
+	return min(i, len(t.target))
 }
 
 // recoverState replays unsynced onto a copy of fresh by the recovery rules;

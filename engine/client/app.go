@@ -175,6 +175,70 @@ func (a *App) DeleteRealmFile(user *User, path string) error {
 	return nil
 }
 
+// ErrNoFileActions is wrapped by the error of RunFileActions for a realm
+// with no manual client reset pending.
+var ErrNoFileActions = errors.New("no file actions pending")
+
+// RunFileActions runs the file actions of a manual client reset of user's
+// realm at path at once (instead of at its next open): the realm is closed
+// if open, its replica moves to the backup path the manual handler was
+// given, and the next Open starts a fresh replica that syncs. It may be
+// called from the manual handler.
+func (a *App) RunFileActions(user *User, path string) error {
+	c := a.c
+	name := realmFile(c.cfg, user.id, path)
+	if f := c.meta.file(name); f == nil || f.backup == "" {
+		return fmt.Errorf("client: run file actions of %q: %w", path, ErrNoFileActions)
+	}
+	if i := slices.IndexFunc(c.sessions, func(s *Session) bool { return s.r.Name() == name }); i >= 0 {
+		c.sessions[i].deactivate(ErrSessionClosed)
+	}
+	if err := c.runFileActions(name); err != nil {
+		return fmt.Errorf("client: run file actions of %q: %w", path, err)
+	}
+	return nil
+}
+
+// pendFileActions records, durably, that the replica name moves to backup
+// at its next open.
+func (c *core) pendFileActions(name, backup string) error {
+	f := c.meta.file(name)
+	if f == nil {
+		return fmt.Errorf("no metadata record of %q", name)
+	}
+	f.backup = backup
+	return c.meta.save()
+}
+
+// runFileActions runs the pending file actions of the (closed) replica
+// name, if any: the replica's file moves to the backup path (replacing the
+// copy made at the reset), its leftovers are removed, and its metadata
+// record goes, so that it opens afresh. A crash part way leaves the
+// record, and the next run finishes the work.
+func (c *core) runFileActions(name string) error {
+	f := c.meta.file(name)
+	if f == nil || f.backup == "" {
+		return nil
+	}
+	st := c.h.st
+	names, err := st.List(name)
+	if err != nil {
+		return err
+	}
+	if slices.Contains(names, name) {
+		if err := st.Rename(name, f.backup); err != nil {
+			return fmt.Errorf("moving %q to %q: %w", name, f.backup, err)
+		}
+	}
+	for _, x := range []string{name + ".tmp", freshName(name), freshName(name) + ".tmp"} {
+		if err := st.Remove(x); err != nil {
+			return err
+		}
+	}
+	c.meta.files = slices.DeleteFunc(c.meta.files, func(r fileRecord) bool { return r.name == name })
+	return c.meta.save()
+}
+
 // wantsConnection reports whether anything needs the connection: a
 // syncing session or a pending login.
 func (c *core) wantsConnection() bool {

@@ -42,7 +42,13 @@ type SyncError struct {
 	// Compensation is, for a CompensatingWrite, the changeset (by client
 	// version) whose writes the server reverted and what it reverted.
 	Compensation *protocol.Compensation
+	// Local is, for an error the client raised itself (integrating a
+	// download failed), what failed; nil for the server's errors.
+	Local error
 }
+
+// Unwrap returns the local cause, if any.
+func (e *SyncError) Unwrap() error { return e.Local }
 
 func newSyncError(e *protocol.Error) *SyncError {
 	return &SyncError{Code: e.Code, Action: e.Action, Message: e.Message, Compensation: e.Compensation}

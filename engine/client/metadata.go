@@ -22,13 +22,19 @@ import (
 //	             uvarint(#users) user* uvarint(#files) file*
 //	user      := string(id) string(provider) string(token) bool(loggedIn)
 //	file      := string(user) string(path) string(name) uvarint(ident)
+//	             string(backup)                                version 2
+//
+// A file's backup, if not empty, is the pending file action of a manual
+// client reset: at the next open the replica moves to that path and the
+// realm starts afresh (see App.RunFileActions). Version 1 files (without
+// it) still load.
 //
 // The GCM nonce is 4 bytes from the host's random source and the 8-byte
 // count of saves, which the (sealed) body carries from save to save: no
 // nonce repeats under a key, and no crypto/rand is needed.
 const (
 	metaMagic   byte = 'M'
-	metaVersion byte = 1
+	metaVersion byte = 2
 	metaPlain   byte = 'P'
 	metaSealed  byte = 'E'
 	nonceSize        = 12
@@ -43,10 +49,13 @@ type userRecord struct {
 	loggedIn            bool
 }
 
-// fileRecord is a realm file opened for a user.
+// fileRecord is a realm file opened for a user; backup, if set, is the
+// path the replica moves to at the next open (a manual reset's file
+// action).
 type fileRecord struct {
 	user, path, name string
 	ident            uint64
+	backup           string
 }
 
 // metadata is the app's persisted metadata.
@@ -116,7 +125,11 @@ func (m *metadata) open(b []byte) ([]byte, error) {
 
 func (m *metadata) decode(body []byte) error {
 	d := wire.NewDecoder(body)
-	d.Header("metadata", metaMagic, metaVersion)
+	version := metaVersion
+	if len(body) >= 2 && body[1] == 1 {
+		version = 1 // before file actions
+	}
+	d.Header("metadata", metaMagic, version)
 	m.saves = d.Uvarint("saves")
 	m.current = d.String("current user")
 	n := d.Count("users", 4)
@@ -128,8 +141,12 @@ func (m *metadata) decode(body []byte) error {
 	n = d.Count("files", 4)
 	m.files = make([]fileRecord, 0, n)
 	for range n {
-		m.files = append(m.files, fileRecord{user: d.String("file user"), path: d.String("file path"),
-			name: d.String("file name"), ident: d.Uvarint("file ident")})
+		f := fileRecord{user: d.String("file user"), path: d.String("file path"),
+			name: d.String("file name"), ident: d.Uvarint("file ident")}
+		if version >= 2 {
+			f.backup = d.String("file backup")
+		}
+		m.files = append(m.files, f)
 	}
 	d.End("metadata")
 	return d.Err()
@@ -152,6 +169,7 @@ func (m *metadata) encode() []byte {
 		b = wire.AppendString(b, f.path)
 		b = wire.AppendString(b, f.name)
 		b = wire.AppendUvarint(b, f.ident)
+		b = wire.AppendString(b, f.backup)
 	}
 	return b
 }

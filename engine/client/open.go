@@ -117,6 +117,12 @@ func (a *App) Open(cfg RealmConfig, ready func(*Realm, error)) {
 		ready(s.realm, nil)
 		return
 	}
+	// A manual client reset's pending file actions run first: the old
+	// replica moves to its backup path and the realm opens afresh.
+	if err := c.runFileActions(name); err != nil {
+		ready(nil, fmt.Errorf("open %q: file actions of a manual client reset: %w", cfg.Path, err))
+		return
+	}
 	names, err := c.h.st.List(name)
 	if err != nil {
 		ready(nil, fmt.Errorf("open %q: %w", cfg.Path, err))

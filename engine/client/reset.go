@@ -61,8 +61,8 @@ type ClientResetConfig struct {
 	// *ManualReset.
 	ManualHandler func(ManualReset)
 	// Before is called during an automatic reset once the fresh copy is
-	// downloaded, before the local replica changes, with a copy of the
-	// local state.
+	// downloaded, before the local replica changes and before the
+	// pending-reset record is written, with a copy of the local state.
 	Before func(before *store.State)
 	// After is called when an automatic reset has succeeded, with the
 	// state before (the copy Before got), the replica's state now (read
@@ -82,6 +82,13 @@ var (
 	// client reset without recovery) and the mode is
 	// RecoverUnsyncedChanges.
 	ErrRecoveryDisabled = errors.New("recovery disabled on the server")
+	// ErrDownloadSchemaMismatch: integrating a download found that the
+	// local schema contradicts the server's (the client asks itself for a
+	// reset without recovery; recovery on the server may well be on).
+	ErrDownloadSchemaMismatch = errors.New("schema mismatch integrating a download")
+	// ErrDownloadFailed: integrating a download failed otherwise (the
+	// client asks itself for a reset without recovery).
+	ErrDownloadFailed = errors.New("integrating a download failed")
 	// ErrResetCycle: an earlier automatic reset is still pending and the
 	// pending-record rules refuse another.
 	ErrResetCycle = errors.New("a previous client reset did not succeed")
@@ -99,6 +106,11 @@ var (
 // unsynced change and opens with replica.Open. The session has stopped;
 // nothing local was changed. As an error (the session's Err), it wraps
 // both Err and Reason.
+//
+// The reset's file actions are pending: at the next open of the realm the
+// replica moves to BackupPath (writes made meanwhile go with it) and the
+// realm starts afresh; the handler may run them at once with
+// App.RunFileActions.
 type ManualReset struct {
 	Path       string     // the realm's path
 	Err        *SyncError // the reset error
@@ -160,7 +172,7 @@ func planReset(mode ClientResetMode, pending *replica.PendingReset, e *SyncError
 		switch {
 		case mode == RecoverUnsyncedChanges,
 			mode == RecoverOrDiscard && mutants.Has(mutant.RecoverOrDiscardNoFallback): // MUTANT recover-or-discard-no-fallback
-			return Manual, ErrRecoveryDisabled
+			return Manual, noRecoveryReason(e)
 		case mode == RecoverOrDiscard:
 			mode = DiscardUnsyncedChanges
 		}
@@ -169,6 +181,19 @@ func planReset(mode ClientResetMode, pending *replica.PendingReset, e *SyncError
 		mode = RecoverUnsyncedChanges
 	}
 	return mode, nil
+}
+
+// noRecoveryReason says why a reset without recovery cannot recover: the
+// server does not allow it, or (for a reset the client asked of itself)
+// integrating a download failed, by a schema mismatch or otherwise.
+func noRecoveryReason(e *SyncError) error {
+	switch {
+	case e.Local == nil:
+		return ErrRecoveryDisabled
+	case errors.Is(e.Local, store.ErrSchemaMismatch):
+		return fmt.Errorf("%w: %w", ErrDownloadSchemaMismatch, e.Local)
+	}
+	return fmt.Errorf("%w: %w", ErrDownloadFailed, e.Local)
 }
 
 // resetOp is an automatic client reset under way: the fresh copy
@@ -206,15 +231,23 @@ func (s *Session) clientReset(e *SyncError) {
 		s.manualReset(e, why)
 		return
 	}
-	rm := replica.ResetRecover
-	if mode == DiscardUnsyncedChanges {
-		rm = replica.ResetDiscard
-	}
-	if err := s.r.BeginReset(rm); err != nil {
-		s.fail(err, true)
-		return
-	}
+	// The pending-reset record is written once the fresh copy is in and
+	// the before-callback has run (finishReset), as realm-core does: a
+	// reset interrupted while the fresh copy downloads changed nothing
+	// local and leaves no record.
 	s.startFresh(&resetOp{err: e, mode: mode})
+}
+
+// erasesSchema reports whether some changeset erases a class or property.
+func erasesSchema(seq []*changeset.Changeset) bool {
+	for _, cs := range seq {
+		for _, in := range cs.Instructions {
+			if in.Op == changeset.EraseTable || in.Op == changeset.EraseColumn {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // startFresh begins downloading a fresh copy for op: a new, empty replica
@@ -306,21 +339,50 @@ func (s *Session) finishReset() {
 	op := s.resetting
 	before := s.r.State().Clone()
 	if s.cfg.ClientReset.Before != nil {
+		// The callback sees the replica as it was, without a record.
 		s.cfg.ClientReset.Before(before)
 		if s.resetting != op {
 			return // the callback closed the realm
 		}
 	}
-	var unsynced []*changeset.Changeset
+	var unsynced, recip []*changeset.Changeset
 	for _, cs := range s.r.Unsynced() {
 		if cs.Version > op.seen {
 			unsynced = append(unsynced, cs)
 		}
 	}
+	// Recovery replays the reciprocal forms: as transformed against the
+	// server changes integrated on top of them, not as first written.
+	for _, cs := range s.r.Reciprocal() {
+		if cs.Version > op.seen {
+			recip = append(recip, cs)
+		}
+	}
+	if op.mode == RecoverUnsyncedChanges && erasesSchema(recip) {
+		// Recovery cannot replay a destructive schema change (realm-core
+		// refuses it too): as if recovery were not allowed.
+		if s.cfg.ClientReset.Mode != RecoverOrDiscard {
+			s.unbind(true)
+			s.abandonReset()
+			s.manualReset(op.err, replica.ErrRecoveryErasesSchema)
+			return
+		}
+		op.mode = DiscardUnsyncedChanges
+	}
+	// The record next, before anything local changes; it stays if the
+	// reset fails, and goes when it has succeeded (see replica.Adopt).
+	rm := replica.ResetRecover
+	if op.mode == DiscardUnsyncedChanges {
+		rm = replica.ResetDiscard
+	}
+	if err := s.r.BeginReset(rm); err != nil {
+		s.fail(err, true)
+		return
+	}
 	target, recovered := op.fresh.State(), []changeset.Instruction(nil)
 	if op.mode == RecoverUnsyncedChanges {
 		var err error
-		if target, recovered, err = s.r.Recover(target, unsynced); err != nil {
+		if target, recovered, err = s.r.Recover(target, recip); err != nil {
 			reason := ErrResetFailed
 			if errors.Is(err, store.ErrSchemaMismatch) {
 				reason = ErrResetSchemaMismatch
@@ -407,6 +469,9 @@ func (s *Session) manualReset(e *SyncError, why error) {
 	m := &ManualReset{Path: s.cfg.Path, Err: e, Reason: why}
 	if path, err := s.backup(); err != nil {
 		m.Reason = errors.Join(why, fmt.Errorf("backup copy of the replica: %w", err))
+	} else if err := s.c.pendFileActions(s.r.Name(), path); err != nil {
+		m.Reason = errors.Join(why, fmt.Errorf("recording the file actions: %w", err))
+		m.BackupPath = path
 	} else {
 		m.BackupPath = path
 	}

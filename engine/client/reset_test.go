@@ -2,6 +2,7 @@ package client
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -428,16 +429,15 @@ func TestPendingRecordRules(t *testing.T) {
 	}
 }
 
-func TestCrashInTheMiddleOfAResetLeavesTheGuard(t *testing.T) {
+func TestCrashWhileTheFreshCopyDownloadsLeavesNoRecord(t *testing.T) {
 	for _, tc := range []struct {
-		mode    ClientResetMode
-		pending replica.ResetMode
-		then    ClientResetMode // what the next reset does
-		state   map[int64]string
+		mode  ClientResetMode
+		then  ClientResetMode // what the next reset does
+		state map[int64]string
 	}{
-		{DiscardUnsyncedChanges, replica.ResetDiscard, Manual, preReset},
-		{RecoverUnsyncedChanges, replica.ResetRecover, Manual, preReset},
-		{RecoverOrDiscard, replica.ResetRecover, DiscardUnsyncedChanges, serverNow},
+		{DiscardUnsyncedChanges, DiscardUnsyncedChanges, serverNow},
+		{RecoverUnsyncedChanges, RecoverUnsyncedChanges, preReset},
+		{RecoverOrDiscard, RecoverUnsyncedChanges, preReset},
 	} {
 		t.Run(tc.mode.String(), func(t *testing.T) {
 			rig := newResetRig(t, tc.mode)
@@ -449,6 +449,8 @@ func TestCrashInTheMiddleOfAResetLeavesTheGuard(t *testing.T) {
 			rig.reset(protocol.BadClientFileIdent, protocol.ActionClientReset)
 			require.True(t, rig.r.Session().Resetting())
 			require.True(t, rig.nd.diskHas(t, freshName(rig.r.Replica().Name())))
+			_, ok := rig.r.Replica().PendingReset()
+			require.False(t, ok, "no record while the fresh copy downloads")
 
 			rig.nd.crash()
 			rig.srv.hold = nil
@@ -457,22 +459,72 @@ func TestCrashInTheMiddleOfAResetLeavesTheGuard(t *testing.T) {
 			cfg := rig.cfg
 			cfg.NewFile.Kind, cfg.ExistingFile.Kind = OpenImmediately, OpenImmediately
 			rig.r = open(t, rig.n, rig.a, cfg)
-			p, ok := rig.r.Replica().PendingReset()
-			require.True(t, ok, "the record survived the crash")
-			assert.Equal(t, tc.pending, p.Mode)
-			assert.False(t, p.Adopted)
-			assert.Equal(t, preReset, names(t, rig.r.State()), "the crash interrupted the reset before anything local changed")
+			_, ok = rig.r.Replica().PendingReset()
+			require.False(t, ok, "the crash interrupted the reset before its record")
+			assert.Equal(t, preReset, names(t, rig.r.State()), "nothing local changed")
 
 			rig.n.run(time.Second) // the server refuses the old file again
 			out := rig.r.Session().LastReset()
 			require.NotNil(t, out)
-			assert.Equal(t, tc.then, out.Mode)
+			assert.Equal(t, tc.then, out.Mode, "not a reset loop: the reset runs again")
 			assert.Equal(t, tc.state, names(t, rig.r.State()))
-			if tc.then == Manual {
-				require.Len(t, rig.manual, 1)
-				assert.ErrorIs(t, rig.manual[0].Reason, ErrResetCycle)
-			}
+			assert.Empty(t, rig.manual)
 			assert.False(t, rig.nd.diskHas(t, freshName(rig.r.Replica().Name())), "the fresh copy the crash left is deleted")
+		})
+	}
+}
+
+// TestResetRecord_InRealmCoreOrder: the before-callback sees no
+// pending-reset record; the record is written next, before anything local
+// changes; it is removed when the reset has succeeded, and a failed reset
+// leaves it.
+func TestResetRecord_InRealmCoreOrder(t *testing.T) {
+	badSchema := schema.Schema{Classes: []schema.Class{{Name: "Cat", PKKind: schema.Int}}}
+	for _, tc := range []struct {
+		name    string
+		mode    ClientResetMode
+		fail    bool              // the fresh copy lacks the local schema: the reset fails
+		holdUp  bool              // the server does not acknowledge the recovered changes
+		want    replica.ResetMode // the record after the reset; 0: none
+		adopted bool              // the record says adopted
+		state   map[int64]string  // the local state after
+	}{
+		{name: "discard succeeds", mode: DiscardUnsyncedChanges, state: serverNow},
+		{name: "recover succeeds and is acknowledged", mode: RecoverUnsyncedChanges, state: preReset},
+		{name: "recover adopted, not yet acknowledged", mode: RecoverUnsyncedChanges, holdUp: true,
+			want: replica.ResetRecover, adopted: true, state: preReset},
+		{name: "discard fails", mode: DiscardUnsyncedChanges, fail: true, want: replica.ResetDiscard, state: preReset},
+		{name: "recover fails", mode: RecoverUnsyncedChanges, fail: true, want: replica.ResetRecover, state: preReset},
+		{name: "recoverOrDiscard fails", mode: RecoverOrDiscard, fail: true, want: replica.ResetRecover, state: preReset},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rig := newResetRig(t, tc.mode)
+			var sawRecord []bool
+			before := rig.cfg.ClientReset.Before
+			rig.r.Session().cfg.ClientReset.Before = func(s *store.State) {
+				_, ok := rig.r.Replica().PendingReset()
+				sawRecord = append(sawRecord, ok)
+				assert.Equal(t, preReset, names(t, rig.r.State()), "nothing local changed yet")
+				before(s)
+			}
+			rig.offline()
+			if tc.fail {
+				rig.srv.realm("/p").history = []fakeEntry{{origin: 999, clientVersion: 1, cs: changeset.Changeset{
+					Version: 1, OriginTimestamp: 1, OriginFileIdent: 999, Instructions: schemaInstructions(badSchema)}}}
+			}
+			if tc.holdUp {
+				rig.srv.hold = func(m protocol.Message) bool { return m.Type() == protocol.TypeUpload }
+			}
+			rig.reset(protocol.BadClientFileIdent, protocol.ActionClientReset)
+			require.Equal(t, []bool{false}, sawRecord, "the before-callback ran once and saw no record")
+			p, ok := rig.r.Replica().PendingReset()
+			assert.Equal(t, tc.want != 0, ok)
+			assert.Equal(t, tc.want, p.Mode)
+			assert.Equal(t, tc.adopted, p.Adopted)
+			assert.Equal(t, tc.state, names(t, rig.r.State()))
+			if tc.fail {
+				require.Len(t, rig.manual, 1)
+			}
 		})
 	}
 }
@@ -555,4 +607,157 @@ func TestManualResetThenDeletingTheRealmFileOpensItAfresh(t *testing.T) {
 	r := open(t, rig.n, rig.a, rig.cfg)
 	assert.Equal(t, serverNow, names(t, r.State()), "downloaded afresh")
 	assert.Equal(t, Active, r.Session().State())
+}
+
+// TestManualReset_FileActionsRunAtOnceOrAtTheNextOpen: the manual handler
+// may run the file actions at once (the replica moves to the backup path;
+// opening again starts fresh and syncs); otherwise they run at the next
+// open, a restart in between included.
+func TestManualReset_FileActionsRunAtOnceOrAtTheNextOpen(t *testing.T) {
+	withFour := map[int64]string{1: "local", 2: "", 3: "three", 4: "after the reset"}
+	for _, tc := range []struct {
+		name    string
+		atOnce  bool // the handler runs the file actions
+		restart bool // the process restarts before the next open
+		backup  map[int64]string
+	}{
+		{name: "at once from the handler", atOnce: true, backup: preReset},
+		{name: "at the next open", backup: withFour},
+		{name: "at the next open after a restart", restart: true, backup: withFour},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rig := newResetRig(t, Manual)
+			user := rig.a.CurrentUser()
+			if tc.atOnce {
+				rig.r.Session().cfg.ClientReset.ManualHandler = func(m ManualReset) {
+					rig.manual = append(rig.manual, m)
+					require.NoError(t, rig.a.RunFileActions(user, "/p"))
+				}
+			}
+			rig.offline()
+			name := rig.r.Replica().Name()
+			rig.reset(protocol.BadClientFileIdent, protocol.ActionClientReset)
+			require.Len(t, rig.manual, 1)
+			m := rig.manual[0]
+			if tc.atOnce {
+				assert.False(t, rig.nd.diskHas(t, name), "the replica moved to the backup path")
+				assert.Zero(t, rig.a.ClientFileIdent("u", "/p"))
+				_, err := rig.r.Write(func(tx *replica.Tx) error { return nil })
+				assert.Error(t, err, "the realm is closed")
+			} else {
+				assert.True(t, rig.nd.diskHas(t, name), "nothing moves before the next open")
+				addDog(t, rig.r, 4, "after the reset") // goes to the backup too
+				rig.r.Close()
+				if tc.restart {
+					rig.nd.crash()
+					rig.nd.start()
+					rig.a = rig.nd.app("app")
+				}
+			}
+			r := open(t, rig.n, rig.a, rig.cfg)
+			assert.Equal(t, serverNow, names(t, r.State()), "a fresh replica, downloaded afresh")
+			assert.Equal(t, Active, r.Session().State())
+			assert.NotZero(t, rig.a.ClientFileIdent("u", "/p"))
+			backup, err := replica.Open(rig.nd.disk, m.BackupPath, rig.nd.clock, schema.Schema{})
+			require.NoError(t, err)
+			assert.Equal(t, tc.backup, names(t, backup.State()), "the backup holds every local write")
+			require.ErrorIs(t, rig.a.RunFileActions(rig.a.CurrentUser(), "/p"), ErrNoFileActions, "they ran once")
+		})
+	}
+}
+
+// TestResetOfLocalSchemaErase_IsLikeRecoveryNotAllowed: unsynced changes
+// that erase a class or property cannot be recovered (a destructive schema
+// change, as in realm-core): recover goes to the manual handler,
+// recoverOrDiscard discards, discard discards.
+func TestResetOfLocalSchemaErase_IsLikeRecoveryNotAllowed(t *testing.T) {
+	for _, tc := range []struct {
+		mode ClientResetMode
+		want ClientResetMode
+	}{
+		{RecoverUnsyncedChanges, Manual},
+		{RecoverOrDiscard, DiscardUnsyncedChanges},
+		{DiscardUnsyncedChanges, DiscardUnsyncedChanges},
+	} {
+		t.Run(tc.mode.String(), func(t *testing.T) {
+			rig := newResetRig(t, tc.mode)
+			rig.offline()
+			rig.srv.hold = func(m protocol.Message) bool { return m.Type() == protocol.TypeUpload }
+			_, err := rig.r.Write(func(tx *replica.Tx) error { return tx.EraseColumn("Dog", "age") })
+			require.NoError(t, err)
+			rig.n.run(time.Second)
+			rig.srv.hold = nil
+			rig.reset(protocol.BadClientFileIdent, protocol.ActionClientReset)
+			out := rig.r.Session().LastReset()
+			require.NotNil(t, out)
+			assert.Equal(t, tc.want, out.Mode)
+			if tc.want == Manual {
+				require.Len(t, rig.manual, 1)
+				assert.ErrorIs(t, rig.manual[0].Reason, replica.ErrRecoveryErasesSchema)
+				assert.Equal(t, preReset, names(t, rig.r.State()), "nothing local is touched")
+				return
+			}
+			assert.Equal(t, serverNow, names(t, rig.r.State()))
+			c, _ := rig.r.State().Class("Dog")
+			_, ok := c.Property("age")
+			assert.True(t, ok, "the erased property is back from the fresh copy")
+		})
+	}
+}
+
+// TestDownloadSchemaMismatch_SaysSo: a schema mismatch found while
+// integrating a download is reported as one, not as "recovery disabled on
+// the server" (recovery is on).
+func TestDownloadSchemaMismatch_SaysSo(t *testing.T) {
+	mismatch := &SyncError{Code: protocol.BadChangeset, Action: protocol.ActionClientResetNoRecovery,
+		Local: fmt.Errorf("applying: %w", store.ErrSchemaMismatch)}
+	other := &SyncError{Code: protocol.BadChangeset, Action: protocol.ActionClientResetNoRecovery,
+		Local: fmt.Errorf("applying: %w", store.ErrBadChangeset)}
+	disabled := &SyncError{Code: protocol.BadClientFileIdent, Action: protocol.ActionClientResetNoRecovery}
+	for _, tc := range []struct {
+		name   string
+		err    *SyncError
+		mode   ClientResetMode
+		want   ClientResetMode
+		why    error
+		notWhy error
+	}{
+		{"schema mismatch, recover", mismatch, RecoverUnsyncedChanges, Manual, ErrDownloadSchemaMismatch, ErrRecoveryDisabled},
+		{"schema mismatch, recoverOrDiscard", mismatch, RecoverOrDiscard, DiscardUnsyncedChanges, nil, nil},
+		{"other failure, recover", other, RecoverUnsyncedChanges, Manual, ErrDownloadFailed, ErrRecoveryDisabled},
+		{"recovery disabled on the server, recover", disabled, RecoverUnsyncedChanges, Manual, ErrRecoveryDisabled, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, why := planReset(tc.mode, nil, tc.err, 0)
+			assert.Equal(t, tc.want, got)
+			if tc.why == nil {
+				assert.NoError(t, why)
+				return
+			}
+			assert.ErrorIs(t, why, tc.why)
+			if tc.notWhy != nil {
+				assert.NotErrorIs(t, why, tc.notWhy)
+			}
+		})
+	}
+
+	t.Run("through a session", func(t *testing.T) {
+		rig := newResetRig(t, RecoverUnsyncedChanges)
+		rig.srv.hold = func(m protocol.Message) bool { return m.Type() == protocol.TypeUpload }
+		rig.r.Close()
+		rig.n.run(time.Second)
+		// The local schema adds Dog.x as an int; the server made it a string.
+		cfg := rig.cfg
+		cfg.NewFile.Kind, cfg.ExistingFile.Kind = OpenImmediately, OpenImmediately
+		cfg.Schema = schema.Schema{Classes: []schema.Class{{Name: "Dog", PKKind: schema.Int,
+			Props: append(slices.Clone(dogSchema.Classes[0].Props), schema.Property{Name: "x", Type: schema.PropType{Kind: schema.Int}})}}}
+		rig.srv.foreign("/p", changeset.Instruction{Op: changeset.AddColumn, Class: "Dog", Field: "x", Type: schema.PropType{Kind: schema.String}})
+		rig.r = open(t, rig.n, rig.a, cfg)
+		rig.n.run(time.Second)
+		require.Len(t, rig.manual, 1)
+		assert.ErrorIs(t, rig.manual[0].Reason, ErrDownloadSchemaMismatch)
+		assert.NotErrorIs(t, rig.manual[0].Reason, ErrRecoveryDisabled)
+		assert.ErrorIs(t, rig.manual[0].Err, store.ErrSchemaMismatch)
+		assert.Contains(t, rig.manual[0].Err.Message, "schema mismatch")
+	})
 }

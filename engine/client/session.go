@@ -8,6 +8,7 @@ import (
 	"github.com/syncsim/syncsim/engine/changeset"
 	"github.com/syncsim/syncsim/engine/protocol"
 	"github.com/syncsim/syncsim/engine/replica"
+	"github.com/syncsim/syncsim/engine/store"
 )
 
 // SessionState is the state of a sync session.
@@ -325,8 +326,12 @@ func (s *Session) onDownload(d *protocol.Download) {
 			return
 		}
 		s.unbind(true)
+		msg := "integrating a download failed"
+		if errors.Is(err, store.ErrSchemaMismatch) {
+			msg = "schema mismatch integrating a download"
+		}
 		s.clientReset(&SyncError{Code: protocol.BadChangeset, Action: protocol.ActionClientResetNoRecovery,
-			Message: fmt.Sprintf("integrating a download failed: %v", err)})
+			Message: fmt.Sprintf("%s: %v", msg, err), Local: err})
 		return
 	}
 	for i := range d.Changesets {

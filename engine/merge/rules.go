@@ -21,7 +21,9 @@ import (
 //     AddColumn included (two erases become none); identical AddColumns
 //     both stay, differing ones are a schema mismatch;
 //   - object: EraseObject beats everything in the object, CreateObject
-//     included (two erases become none); creates are idempotent;
+//     included; of two erases the newer by discriminant is kept and the
+//     older dropped (realm-core's rule: dropping both let whoever erased
+//     more often win); creates are idempotent;
 //   - scalar field: see transformField;
 //   - list: see transformList.
 //
@@ -136,6 +138,17 @@ func transformObject(a, b *op, m mutant.Set) {
 		// dropped; on one side the object comes back with default
 		// fields, on the other it keeps its old ones.
 		if a.Op == changeset.EraseObject {
+			a.dead = true
+		} else {
+			b.dead = true
+		}
+		return
+	}
+	if a.Op == changeset.EraseObject && b.Op == changeset.EraseObject {
+		// Erase vs erase: the newer is kept (applied after the other side's
+		// erase it is a no-op in the store) and goes on to beat what
+		// follows the older one in its changeset, a re-create included.
+		if a.disc.Less(b.disc) {
 			a.dead = true
 		} else {
 			b.dead = true

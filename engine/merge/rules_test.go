@@ -54,7 +54,7 @@ func TestEraseObject_DiscardsInstructionsInside(t *testing.T) {
 	})
 }
 
-func TestEraseObject_VsErase_ErasesOnce(t *testing.T) {
+func TestEraseVsErase_NewerKeptOlderDiscarded(t *testing.T) {
 	runRules(t, []ruleCase{
 		{name: "same object",
 			a:    cs(1, 1, erase(2)),
@@ -64,7 +64,38 @@ func TestEraseObject_VsErase_ErasesOnce(t *testing.T) {
 			a:    cs(1, 1, erase(2)),
 			b:    cs(2, 2, erase(3), erase(2)),
 			want: seq(erase(2), erase(3))},
+		// Dropping both erases let whoever erased more often win: the older
+		// side's second erase would beat the newer side's re-create.
+		{name: "a newer erase-and-create beats an older side that erased twice",
+			a:    cs(1, 1, erase(2), create(2), erase(2)),
+			b:    cs(9, 2, erase(2), create(2), upd(2, "n", num(7))),
+			want: seq(erase(2), create(2), upd(2, "n", num(7)))},
+		{name: "a newer erase beats the re-create that follows an older erase",
+			a:    cs(1, 1, erase(2), create(2), upd(2, "n", num(7))),
+			b:    cs(9, 2, erase(2)),
+			want: seq(erase(2))},
+		{name: "equal timestamps: the higher file ident is newer",
+			a:    cs(5, 1, erase(2), create(2)),
+			b:    cs(5, 2, erase(2)),
+			want: seq(erase(2))},
 	})
+	// The transformed forms: the newer erase stays, the older is dropped.
+	for _, c := range []struct {
+		name         string
+		a, b         *changeset.Changeset
+		wantA, wantB int // instructions left in a2 and b2
+	}{
+		{"a older", cs(1, 1, erase(2)), cs(2, 2, erase(2)), 0, 1},
+		{"a newer", cs(3, 1, erase(2)), cs(2, 2, erase(2)), 1, 0},
+		{"same timestamp, a has the higher ident", cs(2, 3, erase(2)), cs(2, 2, erase(2)), 1, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			a2, b2, err := merge.Transform(c.a, c.b)
+			require.NoError(t, err)
+			require.Len(t, a2.Instructions, c.wantA)
+			require.Len(t, b2.Instructions, c.wantB)
+		})
+	}
 }
 
 func TestCreateAfterErase_BringsObjectBack(t *testing.T) {
@@ -74,9 +105,9 @@ func TestCreateAfterErase_BringsObjectBack(t *testing.T) {
 			a:    recreate,
 			b:    cs(9, 2, upd(2, "s", str("x"))),
 			want: seq(erase(2), create(2), upd(2, "n", num(7)))},
-		{name: "against a newer erase of the old object",
-			a:    recreate,
-			b:    cs(9, 2, erase(2)),
+		{name: "against an older erase of the old object",
+			a:    cs(9, 1, erase(2), create(2), upd(2, "n", num(7))),
+			b:    cs(1, 2, erase(2)),
 			want: seq(erase(2), create(2), upd(2, "n", num(7)))},
 	})
 }

@@ -13,9 +13,11 @@
 // It is symmetric (transforming (a, b) gives the mirror image of (b, a)),
 // so the result does not depend on which side calls itself "ours".
 // Instructions later in one changeset see the earlier ones' effects
-// through the grid: e.g. a create that follows its own side's erase is
-// never transformed against the other side's erase of the same object,
-// because that pair of erases cancelled out one grid cell earlier.
+// through the grid: e.g. of two concurrent erases of one object the newer
+// is kept and the older dropped one grid cell earlier, so a create that
+// follows the older erase in its own changeset then meets the newer erase
+// (and loses), while one that follows the newer erase never meets the
+// older.
 package merge
 
 import (

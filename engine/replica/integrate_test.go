@@ -185,7 +185,8 @@ func TestIntegrateRejectsContradictions(t *testing.T) {
 			"client version 2"},
 		{"changeset the state rejects", protocol.Download{SessionIdent: 1, ServerVersionSalt: 77, DownloadCursor: protocol.DownloadCursor{ServerVersion: 4},
 			Changesets: []protocol.ServerChangeset{{ServerVersion: 4, Changeset: changeset.Changeset{OriginFileIdent: 3,
-				Instructions: []changeset.Instruction{{Op: changeset.EraseObject, Class: "Dog", PK: rex}}}}}},
+				Instructions: []changeset.Instruction{{Op: changeset.Update, Class: "Dog", PK: rex, Field: "name",
+					Value: changeset.Value{Kind: schema.String, Str: "x"}}}}}}},
 			"no object"},
 	}
 	for _, tc := range tests {

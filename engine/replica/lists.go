@@ -138,11 +138,19 @@ func (tx *Tx) ListErase(class string, pk changeset.PK, field string, i int) erro
 		changeset.Instruction{Op: changeset.ArrayInsert, Class: class, PK: pk, Field: field, Index: uint32(at), PriorSize: n - 1, Value: l.stored[at]})
 }
 
-// ListClear removes every element, hidden ones included.
+// ListClear removes every element, hidden ones included. Clearing a list
+// that is already empty (no stored entries) writes no instruction, so it
+// cannot beat a concurrent clear-and-insert (DESIGN §3).
 func (tx *Tx) ListClear(class string, pk changeset.PK, field string) error {
+	if tx.done {
+		return errTxDone
+	}
 	l, err := tx.list(class, pk, field)
 	if err != nil {
 		return fmt.Errorf("list clear of %s.%s: %w", object(class, pk), field, err)
+	}
+	if len(l.stored) == 0 {
+		return nil
 	}
 	inv := make([]changeset.Instruction, len(l.stored))
 	for i, v := range l.stored {

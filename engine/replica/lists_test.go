@@ -24,7 +24,7 @@ type listModel struct {
 func (m *listModel) step(t *rapid.T, tx *Tx) {
 	n := len(m.visible)
 	pick := func(label string, hi int) int { return rapid.IntRange(0, hi).Draw(t, label) }
-	switch rapid.IntRange(0, 6).Draw(t, "op") {
+	switch rapid.IntRange(0, 7).Draw(t, "op") {
 	case 0, 1: // insert a link to a live dog
 		if len(m.live) == 0 {
 			return
@@ -67,6 +67,9 @@ func (m *listModel) step(t *rapid.T, tx *Tx) {
 		require.NoError(t, tx.Create("Dog", changeset.IntPK(m.next)))
 		m.live = append(m.live, m.next)
 		m.next++
+	case 7:
+		require.NoError(t, tx.ListClear("Person", alice, "dogs"))
+		m.visible = nil
 	}
 }
 
@@ -124,9 +127,78 @@ func TestWriteIsItsChangesetAndAbortUndoesIt(t *testing.T) {
 			}
 			require.NoError(t, err)
 			if v > prev {
-				require.NoError(t, before.Apply(r.Unsynced()[len(r.Unsynced())-1]))
+				cs := r.Unsynced()[len(r.Unsynced())-1]
+				replay := before.Clone()
+				for _, in := range cs.Instructions {
+					if in.Op == changeset.Clear {
+						l, err := replay.StoredList(in.Class, in.PK, in.Field)
+						require.NoError(t, err)
+						require.NotEmpty(t, l, "a clear of an empty list was written")
+					}
+					require.NoError(t, replay.Apply(&changeset.Changeset{Instructions: []changeset.Instruction{in}}))
+				}
+				require.NoError(t, before.Apply(cs))
 			}
 			require.True(t, before.Equal(r.State()), "the changeset replayed gives\n%s\nwant\n%s", before, r.State())
 		}
 	})
+}
+
+func TestClearOfEmptyList_WritesNoInstruction(t *testing.T) {
+	tests := []struct {
+		name  string
+		setup func(tx *Tx) error // on a fresh alice, in its own transaction
+		clear func(tx *Tx) error
+		want  []changeset.Op // the clearing transaction's changeset; nil: none
+	}{
+		{name: "a new, empty list",
+			clear: func(tx *Tx) error { return tx.ListClear("Person", alice, "nums") },
+		},
+		{name: "emptied earlier in the same transaction",
+			setup: func(tx *Tx) error { return tx.ListInsert("Person", alice, "nums", 0, num(1)) },
+			clear: func(tx *Tx) error {
+				require.NoError(t, tx.ListErase("Person", alice, "nums", 0))
+				return tx.ListClear("Person", alice, "nums")
+			},
+			want: []changeset.Op{changeset.ArrayErase}},
+		{name: "cleared twice: the second clear writes nothing",
+			setup: func(tx *Tx) error { return tx.ListInsert("Person", alice, "nums", 0, num(1)) },
+			clear: func(tx *Tx) error {
+				require.NoError(t, tx.ListClear("Person", alice, "nums"))
+				return tx.ListClear("Person", alice, "nums")
+			},
+			want: []changeset.Op{changeset.Clear}},
+		{name: "a list with elements is cleared",
+			setup: func(tx *Tx) error { return tx.ListInsert("Person", alice, "nums", 0, num(1)) },
+			clear: func(tx *Tx) error { return tx.ListClear("Person", alice, "nums") },
+			want:  []changeset.Op{changeset.Clear}},
+		{name: "only hidden (dangling) entries: stored, so cleared",
+			setup: func(tx *Tx) error {
+				require.NoError(t, tx.Create("Dog", rex))
+				require.NoError(t, tx.ListInsert("Person", alice, "dogs", 0, dog(1)))
+				return tx.Erase("Dog", rex)
+			},
+			clear: func(tx *Tx) error { return tx.ListClear("Person", alice, "dogs") },
+			want:  []changeset.Op{changeset.Clear}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := openTest(t, newDisk(t, 1), &stepClock{})
+			_, err := r.Write(func(tx *Tx) error { return tx.Create("Person", alice) })
+			require.NoError(t, err)
+			if tc.setup != nil {
+				_, err := r.Write(tc.setup)
+				require.NoError(t, err)
+			}
+			prev := r.Version()
+			v, err := r.Write(tc.clear)
+			require.NoError(t, err)
+			if tc.want == nil {
+				require.Equal(t, prev, v, "no changeset committed")
+				return
+			}
+			require.Equal(t, prev+1, v)
+			require.Equal(t, tc.want, ops(r.Unsynced()[len(r.Unsynced())-1]))
+		})
+	}
 }

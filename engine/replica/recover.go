@@ -1,6 +1,7 @@
 package replica
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -10,10 +11,15 @@ import (
 	"github.com/syncsim/syncsim/engine/store"
 )
 
+// ErrRecoveryErasesSchema is wrapped by the error of Recover for unsynced
+// changes that erase a class or property: recovery cannot replay them.
+var ErrRecoveryErasesSchema = errors.New("recovery cannot replay an erased class or property")
+
 // Recover computes the target state of a client reset that recovers the
-// unsynced local changes: the changesets unsynced (in their original form,
-// in order, as committed on the pre-reset local state local) replayed onto
-// fresh, the state of a fresh copy of the server's realm. It returns the
+// unsynced local changes: the changesets unsynced (in their reciprocal
+// form, see Replica.Reciprocal, in order; local is the pre-reset local
+// state they lead to) replayed onto fresh, the state of a fresh copy of
+// the server's realm. It returns the
 // target and the instructions that turn fresh into it, which the replica
 // uploads as its recovered changes. fresh and local are not modified.
 //
@@ -25,21 +31,24 @@ import (
 //  3. an object deleted locally is deleted;
 //  4. conflicting updates of a field: the client's value wins (updates and
 //     AddInteger are replayed);
-//  5. lists: inserts are replayed at their positions translated into the
-//     fresh list (next to the elements the recovery itself inserted, else
-//     after as many of the fresh list's own elements as the local list had
-//     before the insert); an update, move or erase of an element the
-//     recovery inserted is translated too. An update, move or erase of any
+//  5. lists: an insert is replayed at its local position clamped to the
+//     target list's size, min(local index, size) (realm-core's
+//     ListTracker), not at the end; an update, move or erase of an
+//     element the recovery inserted is translated to where that element
+//     went. An update, move or erase of any
 //     other (pre-existing) element makes the list be copied over whole from
 //     local at the end, links to objects the target lacks dropped, and
 //     further instructions on it ignored. A local Clear is replayed as a
 //     Clear (and ends the copying: what follows it only touches elements
 //     the recovery inserted).
 //
-// Schema instructions are replayed when fresh lacks them; one that
-// contradicts fresh (another primary key kind or property type) is an
-// error wrapping store.ErrSchemaMismatch, and so is an instruction that
-// does not fit the target: the changes cannot be recovered. The caller
+// Schema instructions are replayed when fresh lacks them (additive
+// changes are carried over); one that contradicts fresh (another primary
+// key kind or property type) is an error wrapping store.ErrSchemaMismatch,
+// and so is an instruction that does not fit the target: the changes
+// cannot be recovered. A local EraseTable or EraseColumn cannot be
+// recovered either (a destructive schema change, as in realm-core): the
+// error wraps ErrRecoveryErasesSchema. The caller
 // checks that the target holds every class and property of local.
 func Recover(fresh *store.State, unsynced []*changeset.Changeset, local *store.State) (*store.State, []changeset.Instruction, error) {
 	return recoverWith(fresh, unsynced, local, 0)
@@ -47,7 +56,8 @@ func Recover(fresh *store.State, unsynced []*changeset.Changeset, local *store.S
 
 // Recover is the package function Recover with the replica's current
 // state as local and the recovery mutants of its Options switched on;
-// unsynced are its unsynced changesets, or those of them the caller keeps.
+// unsynced are its unsynced changesets in reciprocal form (Reciprocal), or
+// those of them the caller keeps.
 func (r *Replica) Recover(fresh *store.State, unsynced []*changeset.Changeset) (*store.State, []changeset.Instruction, error) {
 	return recoverWith(fresh, unsynced, r.state, r.opts.Mutants)
 }
@@ -140,17 +150,9 @@ func (rc *recovery) replay(in *changeset.Instruction) error {
 				store.ErrSchemaMismatch, in.Class, in.Field, p.Type, in.Type)
 		}
 	case changeset.EraseTable:
-		if _, ok := rc.t.Class(in.Class); ok {
-			rc.forget(func(k listKey) bool { return k.class == in.Class })
-			return rc.apply(*in)
-		}
+		return fmt.Errorf("%w: class %q", ErrRecoveryErasesSchema, in.Class)
 	case changeset.EraseColumn:
-		if c, ok := rc.t.Class(in.Class); ok {
-			if _, ok := c.Property(in.Field); ok {
-				rc.forget(func(k listKey) bool { return k.class == in.Class && k.field == in.Field })
-				return rc.apply(*in)
-			}
-		}
+		return fmt.Errorf("%w: property %s.%s", ErrRecoveryErasesSchema, in.Class, in.Field)
 	case changeset.CreateObject:
 		if _, ok := rc.t.Class(in.Class); ok && !rc.t.Exists(in.Class, in.PK) {
 			rc.forget(func(k listKey) bool { return k.class == in.Class && k.pk == in.PK })
@@ -331,39 +333,10 @@ func (lt *listTracker) find(i int) int {
 }
 
 // translate returns the target position for an insert at local position i
-// into a target list of n elements: at the end for an append; right after
-// (or before) an inserted element that is its neighbour; else after as
-// many of the target's own elements as there are pre-existing elements
-// before i locally.
+// into a target list of n elements: the local position, clamped to the
+// target's size, min(i, n) (realm-core's ListTracker): not at the end.
 func (lt *listTracker) translate(i, n int) int {
-	if i >= lt.size {
-		return n
-	}
-	if j := lt.find(i - 1); j >= 0 {
-		return lt.recs[j].remote + 1
-	}
-	if j := lt.find(i); j >= 0 {
-		return lt.recs[j].remote
-	}
-	pre := i
-	ours := make([]bool, n)
-	for _, c := range lt.recs {
-		if c.local < i {
-			pre--
-		}
-		ours[c.remote] = true
-	}
-	if pre == 0 {
-		return 0
-	}
-	for j, mine := range ours {
-		if !mine {
-			if pre--; pre == 0 {
-				return j + 1
-			}
-		}
-	}
-	return n
+	return min(i, n)
 }
 
 // insert records an element inserted at local position i and target

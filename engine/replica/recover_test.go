@@ -1,6 +1,7 @@
 package replica
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 
@@ -185,15 +186,46 @@ func TestRecoveryRule4ClientWinsConflictingUpdates(t *testing.T) {
 
 func TestRecoveryRule5InsertOnlyListsMerge(t *testing.T) {
 	// The server appended 4; locally 10 went first, 11 after 1, 20 after
-	// 10 and 12 last.
+	// 10 and 12 last (at local index 6: before the server's 4).
 	c := newResetCase(t, aliceWith123, appendNums(4),
 		insertNum(0, 10), insertNum(2, 11), insertNum(1, 20), appendNums(12))
 	require.Equal(t, nums(10, 20, 1, 11, 2, 3, 12), listOf(t, c.local, "Person", alice, "nums"))
 	target, recovered := c.recover(t)
-	assert.Equal(t, nums(10, 20, 1, 11, 2, 3, 4, 12), listOf(t, target, "Person", alice, "nums"),
+	assert.Equal(t, nums(10, 20, 1, 11, 2, 3, 12, 4), listOf(t, target, "Person", alice, "nums"),
 		"both sides' inserts survive, at their translated positions")
 	for _, in := range recovered {
 		assert.Equal(t, changeset.ArrayInsert, in.Op, "only inserts are uploaded")
+	}
+}
+
+func TestRecoveredListInsert_GoesToMinOfLocalIndexAndSize(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		server func(*Tx) error
+		local  []func(*Tx) error
+		want   []changeset.Value
+	}{
+		{"a local append goes to its local index, before the server's appends",
+			appendNums(4, 5), []func(*Tx) error{appendNums(9)}, nums(1, 2, 3, 9, 4, 5)},
+		{"an insert in the middle keeps its local index",
+			appendNums(4), []func(*Tx) error{insertNum(2, 9)}, nums(1, 2, 9, 3, 4)},
+		{"past the end of a list the server shrank: clamped to its size",
+			all(eraseNum(2), eraseNum(1)), []func(*Tx) error{insertNum(2, 9)}, nums(1, 9)},
+		{"into a list the server emptied: at 0",
+			clearNums, []func(*Tx) error{appendNums(9)}, nums(9)},
+		{"the server inserted at the front: the local index, not after 1",
+			insertNum(0, 0), []func(*Tx) error{insertNum(2, 9)}, nums(0, 1, 9, 2, 3)},
+		{"each of several inserts goes to min(its local index, the size then)",
+			all(eraseNum(2), eraseNum(1)), []func(*Tx) error{insertNum(3, 7), insertNum(0, 8), appendNums(9)}, nums(8, 1, 7, 9)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newResetCase(t, aliceWith123, tc.server, tc.local...)
+			target, recovered := c.recover(t)
+			assert.Equal(t, tc.want, listOf(t, target, "Person", alice, "nums"))
+			for _, in := range recovered {
+				assert.Equal(t, changeset.ArrayInsert, in.Op, "a merge, not a copy")
+			}
+		})
 	}
 }
 
@@ -299,6 +331,10 @@ func TestRecoveryOntoAnUnchangedServerGivesTheLocalState(t *testing.T) {
 			unsynced = append(unsynced, cs)
 		}
 		target, recovered, err := Recover(base, unsynced, local)
+		if errors.Is(err, ErrRecoveryErasesSchema) {
+			require.True(t, erases(unsynced))
+			return
+		}
 		require.NoError(t, err)
 		require.Equal(t, local.Hash(), target.Hash(), "target\n%s\nlocal\n%s", target, local)
 		got := base.Clone()
@@ -311,6 +347,10 @@ func TestRecoveryOntoAChangedServerAppliesAndResurrectsNothing(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		sc := mergetest.Concurrent(3, 3, 6).Draw(t, "scenario")
 		target, recovered, err := Recover(sc.TheirsState, sc.Ours, sc.OursState)
+		if errors.Is(err, ErrRecoveryErasesSchema) {
+			require.True(t, erases(sc.Ours))
+			return
+		}
 		if err != nil {
 			require.ErrorIs(t, err, store.ErrSchemaMismatch, "only a schema the server contradicts fails")
 			return
@@ -336,4 +376,34 @@ func TestRecoveryOntoAChangedServerAppliesAndResurrectsNothing(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestRecovery_LocalEraseTableOrEraseColumnIsNotRecovered(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		server, local func(*Tx) error
+	}{
+		{"EraseColumn", appendNums(4), func(tx *Tx) error { return tx.EraseColumn("Person", "nums") }},
+		{"EraseTable", create("Person", changeset.StrPK("bob")), func(tx *Tx) error { return tx.EraseTable("Person") }},
+		{"EraseColumn the server made too", func(tx *Tx) error { return tx.EraseColumn("Person", "nums") },
+			func(tx *Tx) error { return tx.EraseColumn("Person", "nums") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newResetCase(t, aliceWith123, tc.server, tc.local)
+			_, _, err := Recover(c.fresh, c.unsynced, c.local)
+			require.ErrorIs(t, err, ErrRecoveryErasesSchema, "a destructive schema change is not recovered")
+		})
+	}
+}
+
+// erases reports whether some changeset erases a class or property.
+func erases(seq []*changeset.Changeset) bool {
+	for _, cs := range seq {
+		for _, in := range cs.Instructions {
+			if in.Op == changeset.EraseTable || in.Op == changeset.EraseColumn {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -292,6 +292,31 @@ func (r *Replica) Unsynced() []*changeset.Changeset {
 	return out
 }
 
+// Reciprocal returns the own changesets after the acknowledged upload
+// cursor (those of Unsynced, in order) in their reciprocal form: as
+// transformed against the server changesets integrated on top of them, so
+// that applied in order after the integrated server changes they give the
+// current state. A client reset recovers these, not the original forms: a
+// client that interleaved its list inserts with the server's keeps that
+// order. (An unsynced changeset the download cursor says the server has
+// integrated has no reciprocal form left; its original form is given.)
+// They must not be modified.
+func (r *Replica) Reciprocal() []*changeset.Changeset {
+	out := make([]*changeset.Changeset, len(r.owns))
+	k := 0
+	for i, o := range r.owns {
+		for k < len(r.recip) && r.recip[k].Version < o.cs.Version {
+			k++
+		}
+		if k < len(r.recip) && r.recip[k].Version == o.cs.Version {
+			out[i] = r.recip[k]
+		} else {
+			out[i] = o.cs
+		}
+	}
+	return out
+}
+
 // UnackedBytes is the encoded size of the own changesets the server has
 // not acknowledged: the upload work outstanding.
 func (r *Replica) UnackedBytes() uint64 { return r.unacked }

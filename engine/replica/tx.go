@@ -114,6 +114,8 @@ func (tx *Tx) rollback() error {
 	return nil
 }
 
+var errTxDone = errors.New("replica: transaction already finished")
+
 // State is the replica's state with the transaction's changes so far; read
 // only.
 func (tx *Tx) State() *store.State { return tx.r.state }
@@ -121,7 +123,7 @@ func (tx *Tx) State() *store.State { return tx.r.state }
 // apply applies in, whose inverse (given the state before it) is inv.
 func (tx *Tx) apply(in changeset.Instruction, inv ...changeset.Instruction) error {
 	if tx.done {
-		return errors.New("replica: transaction already finished")
+		return errTxDone
 	}
 	if err := tx.r.state.Apply(&changeset.Changeset{Instructions: []changeset.Instruction{in}}); err != nil {
 		return err
@@ -150,6 +152,51 @@ func (tx *Tx) Erase(class string, pk changeset.PK) error {
 		return fmt.Errorf("erase %s: %w", object(class, pk), err)
 	}
 	return tx.apply(changeset.Instruction{Op: changeset.EraseObject, Class: class, PK: pk}, inv...)
+}
+
+// ErrLinkTarget is wrapped by the error of EraseTable for a class that a
+// property of another class links to.
+var ErrLinkTarget = errors.New("class is the target of links")
+
+// EraseTable erases class with its properties and objects (an EraseTable
+// instruction). Concurrently it wins over everything inside the class; a
+// client reset that recovers it erases the class from the fresh copy too.
+// A class another class's property links to cannot be erased (as in
+// realm-core); erase or change that property first.
+func (tx *Tx) EraseTable(class string) error {
+	if tx.done {
+		return errTxDone
+	}
+	for _, c := range tx.r.state.Schema().Classes {
+		if c.Name == class {
+			continue
+		}
+		for _, p := range c.Props {
+			if p.Type.Kind == schema.Link && p.Type.Target == class {
+				return fmt.Errorf("erase table %q: %w: %s.%s", class, ErrLinkTarget, c.Name, p.Name)
+			}
+		}
+	}
+	inv, err := store.RecreateTable(tx.r.state, class)
+	if err != nil {
+		return fmt.Errorf("erase table %q: %w", class, err)
+	}
+	return tx.apply(changeset.Instruction{Op: changeset.EraseTable, Class: class}, inv...)
+}
+
+// EraseColumn erases property field of class in every object (an
+// EraseColumn instruction). Concurrently it wins over everything on that
+// property; a client reset that recovers it erases the property from the
+// fresh copy too.
+func (tx *Tx) EraseColumn(class, field string) error {
+	if tx.done {
+		return errTxDone
+	}
+	inv, err := store.RecreateColumn(tx.r.state, class, field)
+	if err != nil {
+		return fmt.Errorf("erase column %s.%s: %w", class, field, err)
+	}
+	return tx.apply(changeset.Instruction{Op: changeset.EraseColumn, Class: class, Field: field}, inv...)
 }
 
 // Set sets a scalar field.

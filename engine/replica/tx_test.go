@@ -208,3 +208,76 @@ func TestTxUsedAfterWriteIsAnError(t *testing.T) {
 	})
 	assert.ErrorContains(t, err, "inside a write transaction")
 }
+
+func TestEraseTableAndEraseColumn_WriteAPI(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		fn    func(tx *Tx) error
+		want  changeset.Instruction // the one instruction committed
+		err   error                 // or the error
+		check func(t *testing.T, r *Replica)
+	}{
+		{name: "EraseTable erases the class with its objects",
+			fn:   func(tx *Tx) error { return tx.EraseTable("Person") },
+			want: changeset.Instruction{Op: changeset.EraseTable, Class: "Person"},
+			check: func(t *testing.T, r *Replica) {
+				_, ok := r.State().Class("Person")
+				assert.False(t, ok)
+			}},
+		{name: "EraseColumn erases the property in every object",
+			fn:   func(tx *Tx) error { return tx.EraseColumn("Person", "nums") },
+			want: changeset.Instruction{Op: changeset.EraseColumn, Class: "Person", Field: "nums"},
+			check: func(t *testing.T, r *Replica) {
+				c, _ := r.State().Class("Person")
+				_, ok := c.Property("nums")
+				assert.False(t, ok)
+				_, err := r.State().List("Person", alice, "nums")
+				assert.Error(t, err)
+			}},
+		{name: "EraseColumn of a link property",
+			fn:   func(tx *Tx) error { return tx.EraseColumn("Dog", "best") },
+			want: changeset.Instruction{Op: changeset.EraseColumn, Class: "Dog", Field: "best"}},
+		{name: "EraseTable of a missing class", fn: func(tx *Tx) error { return tx.EraseTable("Cat") }, err: store.ErrNotFound},
+		{name: "EraseColumn of a missing property", fn: func(tx *Tx) error { return tx.EraseColumn("Dog", "x") }, err: store.ErrNotFound},
+		{name: "EraseTable of a class other classes link to", fn: func(tx *Tx) error { return tx.EraseTable("Dog") }, err: ErrLinkTarget},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := openTest(t, newDisk(t, 1), &stepClock{})
+			_, err := r.Write(func(tx *Tx) error {
+				require.NoError(t, tx.Create("Dog", rex))
+				require.NoError(t, tx.Create("Person", alice))
+				require.NoError(t, tx.ListInsert("Person", alice, "nums", 0, num(1)))
+				return tx.Set("Dog", rex, "best", dog(1))
+			})
+			require.NoError(t, err)
+			before, prev := r.State().Clone(), r.Version()
+
+			// Aborted: every change undone.
+			abort := errors.New("abort")
+			_, err = r.Write(func(tx *Tx) error {
+				if err := tc.fn(tx); err != nil {
+					return err
+				}
+				return abort
+			})
+			require.Error(t, err)
+			require.True(t, before.Equal(r.State()), "an aborted or failed erase leaves\n%s\nwant\n%s", r.State(), before)
+			if tc.err != nil {
+				require.ErrorIs(t, err, tc.err)
+				return
+			}
+
+			v, err := r.Write(tc.fn)
+			require.NoError(t, err)
+			require.Equal(t, prev+1, v)
+			cs := r.Unsynced()[len(r.Unsynced())-1]
+			require.Equal(t, []changeset.Instruction{tc.want}, cs.Instructions)
+			replayed := before.Clone()
+			require.NoError(t, replayed.Apply(cs))
+			require.True(t, replayed.Equal(r.State()))
+			if tc.check != nil {
+				tc.check(t, r)
+			}
+		})
+	}
+}

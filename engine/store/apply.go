@@ -21,9 +21,12 @@ import (
 //   - CreateObject of an existing object does nothing; a new object has
 //     every property at its default (null for optional properties and
 //     links, the kind's zero value otherwise, empty lists).
-//   - EraseObject, EraseTable and EraseColumn of something missing are
-//     ErrBadChangeset: the transform removes duplicate erases, so a
-//     duplicate here is a bug upstream.
+//   - EraseObject of a missing object (in an existing class) does nothing:
+//     of two concurrent erases the transform keeps the newer, which then
+//     applies where the object is already gone.
+//   - EraseTable and EraseColumn of something missing are ErrBadChangeset:
+//     the transform removes both of two duplicate erases, so a duplicate
+//     here is a bug upstream.
 //   - AddInteger on a null field does nothing.
 //   - List instructions must state the list's stored size in PriorSize.
 //
@@ -203,11 +206,19 @@ func (s *State) createObject(in *changeset.Instruction, u *undoLog) error {
 }
 
 func (s *State) eraseObject(in *changeset.Instruction, u *undoLog) error {
-	c, o, err := s.object(in.Class, in.PK)
+	c, err := s.class(in.Class)
 	if err != nil {
 		return err
 	}
+	if in.PK.Kind != c.pkKind {
+		return fmt.Errorf("%w: %s primary key for class %q, whose primary key is %s",
+			ErrBadChangeset, in.PK.Kind, in.Class, c.pkKind)
+	}
 	pk := in.PK
+	o, ok := c.objects[pk]
+	if !ok {
+		return nil // already gone: a no-op (see Apply)
+	}
 	delete(c.objects, pk)
 	u.push(func() { c.objects[pk] = o })
 	return nil

@@ -56,6 +56,12 @@ func TestApply_Semantics(t *testing.T) {
 				require.False(t, s.Exists(cls, pk(2)))
 				require.Equal(t, []changeset.PK{pk(1)}, s.Objects(cls))
 			}},
+		{"EraseObject of an object already gone is a no-op",
+			[]changeset.Instruction{erase(2), erase(2), erase(9)},
+			func(t *testing.T, s *store.State) {
+				require.False(t, s.Exists(cls, pk(2)))
+				require.Equal(t, []changeset.PK{pk(1)}, s.Objects(cls))
+			}},
 		{"EraseColumn removes the property; adding it again starts from defaults",
 			[]changeset.Instruction{upd(1, "n", num(5)), {Op: changeset.EraseColumn, Class: cls, Field: "n"},
 				addColumn("n", schema.PropType{Kind: schema.Int})},
@@ -100,7 +106,9 @@ func TestApply_RejectsWhatDoesNotFit(t *testing.T) {
 		{"instruction on a missing class", missing, store.ErrBadChangeset},
 		{"EraseTable of a missing class", changeset.Instruction{Op: changeset.EraseTable, Class: "Nope"}, store.ErrBadChangeset},
 		{"EraseColumn of a missing property", changeset.Instruction{Op: changeset.EraseColumn, Class: cls, Field: "x"}, store.ErrBadChangeset},
-		{"EraseObject of a missing object", erase(9), store.ErrBadChangeset},
+		{"EraseObject with the wrong primary key kind", changeset.Instruction{Op: changeset.EraseObject, Class: cls,
+			PK: changeset.StrPK("a")}, store.ErrBadChangeset},
+		{"EraseObject in a missing class", changeset.Instruction{Op: changeset.EraseObject, Class: "Nope", PK: pk(1)}, store.ErrBadChangeset},
 		{"Update of a missing object", upd(9, "n", num(1)), store.ErrBadChangeset},
 		{"Update of a missing property", upd(1, "x", num(1)), store.ErrBadChangeset},
 		{"CreateObject with the wrong primary key kind", changeset.Instruction{Op: changeset.CreateObject, Class: cls,

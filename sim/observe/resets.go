@@ -110,7 +110,8 @@ func (l *ClientLog) ResetBegins(before *store.State) {
 		b.fresh = &fresh
 	}
 	held := l.heldByFresh(old)
-	for _, cs := range rep.Unsynced() {
+	// The reciprocal forms: what a recovery replays (DESIGN §3).
+	for _, cs := range rep.Reciprocal() {
 		if !held[cs.Version] {
 			b.unsynced = append(b.unsynced, Changeset(history.ChangesetID{File: old, Version: cs.Version}, cs))
 		}

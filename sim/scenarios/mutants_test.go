@@ -209,7 +209,7 @@ var mutantRows = []mutantRow{
 	{mutant: mutant.RecoverOrDiscardNoFallback, world: resetsWorld, catch: byOracle(oracle.OracleResets), budget: 10, shortBudget: 5,
 		needs: "every client reset with its fresh copy, unsynced changes and states"},
 	{mutant: mutant.BackoffNeverResets, world: livenessWorld, catch: byConvergence, budget: 20, shortBudget: 10},
-	{mutant: mutant.UploadWaitBeforeAck, world: syncWorld, catch: byOracle(oracle.OracleVisibility), budget: 100},
+	{mutant: mutant.UploadWaitBeforeAck, world: syncWorld, catch: byOracle(oracle.OracleVisibility), budget: 200},
 }
 
 // TestMutants_EveryOneIsCaughtByItsCheck: each mutant of the catalogue,
