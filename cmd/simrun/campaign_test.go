@@ -291,7 +291,7 @@ func TestInterrupt_WritesAPartialReportAndExits130(t *testing.T) {
 	require.Equal(t, 130, code, "stdout: %s\nstderr: %s", out, errs)
 	c := readSum(t, dir)
 	assert.True(t, c.Partial)
-	assert.Contains(t, c.PartialReason, "interrupted by interrupt")
+	assert.Contains(t, c.PartialReason, "interrupted by Ctrl-C (SIGINT)")
 	md, err := os.ReadFile(filepath.Join(dir, "report.md"))
 	require.NoError(t, err)
 	assert.Contains(t, strings.ToLower(string(md)), "partial")

@@ -148,7 +148,11 @@ func (rf runFlags) run(stdout io.Writer) error {
 	go func() {
 		select {
 		case s := <-sigs:
-			cancel(fmt.Errorf("%w by %v", errInterrupted, s))
+			name := "SIGTERM"
+			if s == syscall.SIGINT {
+				name = "Ctrl-C (SIGINT)"
+			}
+			cancel(fmt.Errorf("%w by %s", errInterrupted, name))
 		case <-ctx.Done():
 		}
 	}()
