@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,6 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/syncsim/syncsim/reports"
+	"github.com/syncsim/syncsim/sim"
+	"github.com/syncsim/syncsim/sim/scenarios"
 )
 
 // keptTrace runs pingecho seed 0 keeping its trace and returns the trace's
@@ -295,4 +299,31 @@ func TestInterrupt_WritesAPartialReportAndExits130(t *testing.T) {
 	md, err := os.ReadFile(filepath.Join(dir, "report.md"))
 	require.NoError(t, err)
 	assert.Contains(t, strings.ToLower(string(md)), "partial")
+}
+
+// TestWorldCheck_NamesTheFailingComponent: a World failure is reported
+// under "world: COMPONENT".
+func TestWorldCheck_NamesTheFailingComponent(t *testing.T) {
+	cases := []struct {
+		err  error
+		want string
+	}{
+		{errors.New("client reset: client/0: the backup copy holds unsynced changesets"), "world: client reset"},
+		{errors.New("sync: client/1 diverged"), "world: sync"},
+		{fmt.Errorf("%w: event budget exhausted", sim.ErrLiveness), "world: liveness"},
+		{errors.New("something went wrong without a component to name"), "world"},
+	}
+	for _, c := range cases {
+		assert.Equal(t, c.want, worldCheck(c.err), c.err.Error())
+	}
+}
+
+// TestScenarioLayers_NameRegisteredScenariosOnly: the table that decides
+// which mutants a scenario exercises names scenarios that exist.
+func TestScenarioLayers_NameRegisteredScenariosOnly(t *testing.T) {
+	for name := range scenarioLayers {
+		_, err := scenarios.Lookup(name)
+		assert.NoError(t, err, name)
+	}
+	assert.NoError(t, checkExercised("resets", mutantNames()), "resets exercises every mutant")
 }

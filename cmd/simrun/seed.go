@@ -141,7 +141,7 @@ func worldCheck(err error) string {
 		return "world: liveness"
 	}
 	first, _, ok := strings.Cut(err.Error(), ":")
-	if !ok || strings.ContainsAny(first, " \t") {
+	if !ok || len(first) > 30 || strings.Count(first, " ") > 2 {
 		return "world"
 	}
 	return "world: " + strings.TrimSpace(first)
