@@ -140,6 +140,12 @@ func parseFaults(s string) map[uint64]string {
 // past limit: debug.SetMemoryLimit is only a soft limit (the GC works
 // harder, but a runaway seed's live heap grows all the same), and the Go
 // runtime's own out-of-memory death comes only when the machine is out.
+// RLIMIT_AS (setrlimit) was tried and not used: it limits virtual address
+// space, which the Go runtime reserves well beyond its heap (under a 256MiB
+// RLIMIT_AS it cannot start: "failed to reserve page summary memory"), so
+// the limit would have to be guessed far above the heap it is meant to
+// bound; when it does bite, the worker dies with "fatal error: runtime:
+// out of memory", which the parent records as a crash all the same.
 func watchMemory(limit int64, stderr io.Writer) {
 	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 	for range time.Tick(20 * time.Millisecond) {
@@ -267,16 +273,21 @@ func exitText(err error, memory int64) string {
 	return ee.Error()
 }
 
-// tail keeps the last max bytes written to it.
+// tail keeps the first and the last max bytes written to it (a Go fatal
+// error says what it was at the top of a long stack dump).
 type tail struct {
-	mu  sync.Mutex
-	max int
-	b   []byte
+	mu   sync.Mutex
+	max  int
+	head []byte
+	b    []byte
 }
 
 func (t *tail) Write(p []byte) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if n := min(t.max-len(t.head), len(p)); n > 0 {
+		t.head = append(t.head, p[:n]...)
+	}
 	t.b = append(t.b, p...)
 	if len(t.b) > t.max {
 		t.b = t.b[len(t.b)-t.max:]
@@ -294,7 +305,7 @@ func (t *tail) says() string {
 	}
 	lines := strings.Split(s, "\n")
 	// A Go fatal error's first line says what it was; a panic's too.
-	for _, l := range lines {
+	for _, l := range strings.Split(string(t.head), "\n") {
 		if strings.HasPrefix(l, "fatal error:") || strings.HasPrefix(l, "panic:") || strings.HasPrefix(l, "runtime:") {
 			return "; it said: " + strings.TrimSpace(l)
 		}
