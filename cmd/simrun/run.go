@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -158,7 +159,7 @@ func (rf runFlags) run(stdout io.Writer) error {
 	}()
 
 	jobs := make(chan job)
-	var budgetSpent bool // written by the dispatcher before it closes jobs
+	var budgetSpent atomic.Bool // set by the dispatcher when it stops for the budget
 	go func() {
 		defer close(jobs)
 		var budgetC <-chan time.Time
@@ -175,7 +176,7 @@ func (rf runFlags) run(stdout io.Writer) error {
 			case jobs <- j:
 				return true
 			case <-budgetC:
-				budgetSpent = true
+				budgetSpent.Store(true)
 			case <-ctx.Done():
 			}
 			return false
@@ -233,7 +234,7 @@ func (rf runFlags) run(stdout io.Writer) error {
 		meta.Partial, meta.PartialReason = true, fmt.Sprintf("%v after %d seeds: the seeds running then and those not started are missing", context.Cause(ctx), len(results))
 	case fatal != nil:
 		meta.Partial, meta.PartialReason = true, fmt.Sprintf("stopped after %d seeds: %v", len(results), fatal)
-	case budgetSpent:
+	case budgetSpent.Load():
 		meta.Partial, meta.PartialReason = true, fmt.Sprintf("--budget %v spent: stopped starting seeds after %d of the %s", rf.budget, len(results), rf.space.desc)
 	}
 	c := reports.Build(results, meta)
