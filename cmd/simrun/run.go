@@ -281,6 +281,7 @@ func (rf runFlags) slot(ctx context.Context, exe string, args []string, jobs <-c
 				return
 			}
 		}
+		began := time.Now()
 		rep, err := w.do(ctx, workRequest{Seed: j.seed, Recheck: j.recheck}, rf.seedTimeout, rf.memory)
 		var o outcome
 		switch {
@@ -300,7 +301,8 @@ func (rf runFlags) slot(ctx context.Context, exe string, args []string, jobs <-c
 			}
 			o.res = reports.SeedResult{Scenario: rf.c.sc.Name, Seed: j.seed, Verdict: verdict, Oracle: "worker",
 				Message:        fmt.Sprintf("scenario %s seed %d (mutants: %s): %v", rf.c.sc.Name, j.seed, orNone(rf.c.mutants), err),
-				TimeToConverge: reports.NotMeasured, Files: reports.Files{Replay: rerunCommand(rf.c.sc.Name, rf.c.mutants, j.seed, rf.c.out)}}
+				TimeToConverge: reports.NotMeasured, Wall: time.Since(began),
+				Files: reports.Files{Replay: rerunCommand(rf.c.sc.Name, rf.c.mutants, j.seed, rf.c.out)}}
 		}
 		outcomes <- o
 	}
