@@ -1,22 +1,33 @@
-// Command simrun runs simulation campaigns and replays their traces.
+// Command simrun runs simulation campaigns, reports on them and replays
+// their traces.
 //
-//	simrun run    [--scenario NAME] [--seed N] [--seeds COUNT] [--parallel P] [--shard i/n] [--out DIR]
-//	              [--mutant NAME[,NAME]] [--views=false] [--keep-traces]
+//	simrun run    [--scenario NAME] [--seed A --seeds N | --seed-range A:B] [--parallel P] [--budget D]
+//	              [--shard i/n | --shards n] [--out DIR] [--mutant NAME[,NAME]] [--recheck F]
+//	              [--keep-traces] [--views=false] [--worker-memory SIZE] [--seed-timeout D]
+//	simrun report [--out DIR] DIR...
 //	simrun replay [--verbose] TRACE
 //	simrun check  [--timeout D] [--views DIR] FILE|DIR...
 //	simrun list
 //
-// run writes DIR/summary.json, each failing seed's trace, and, for a
-// failing seed whose scenario can, porcupine's HTML views of its
-// linearizability failures under DIR/views/SCENARIO-SEED/. --mutant
-// switches on deliberate engine bugs (simrun list names them); the trace
-// records them and replay switches the same ones on. check judges saved
-// histories again (FILE, or every *.history.json and history.json under
-// DIR) and prints PASS or FAIL, with the oracles that convicted, for each.
+// run streams the seeds to --parallel worker processes (the simrun binary
+// itself, with a hidden "worker" subcommand), each limited in memory and
+// in wall-clock time per seed, so that a seed that crashes, runs out of
+// memory or hangs is that seed's failure and the campaign goes on. It
+// writes DIR/summary.json, report.html, report.md and junit.xml, each
+// failing seed's trace and history and, for a failing seed whose scenario
+// can, porcupine's HTML views under DIR/views/SCENARIO-SEED/. A sample of
+// the seeds (--recheck) is run twice: a different trace hash is a failure
+// of its own (nondeterministic). --mutant switches on deliberate engine
+// bugs (simrun list names them); the trace records them and replay
+// switches the same ones on. report merges the summaries of several
+// directories (the shards of a campaign) and renders the reports again.
+// check judges saved histories again.
 //
 // Exit codes: 0 every seed passed (or the replay matched, or every history
 // passed), 1 a failure was found (or the replay diverged, or a history was
-// convicted), 2 bad usage or input (an unreadable history included).
+// convicted), 2 bad usage or input (an unreadable history included), 130
+// a campaign interrupted by Ctrl-C (SIGINT or SIGTERM) before it found a
+// failure.
 package main
 
 import (
@@ -44,6 +55,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, errFound):
 		fmt.Fprintln(stderr, "simrun:", err)
 		return 1
+	case errors.Is(err, errInterrupted):
+		fmt.Fprintln(stderr, "simrun:", err)
+		return 130
 	default:
 		fmt.Fprintln(stderr, "simrun:", err)
 		return 2
@@ -52,20 +66,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func dispatch(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("%w: simrun run|replay|check|list [flags]; simrun CMD -h for flags", errUsage)
+		return fmt.Errorf("%w: simrun run|report|replay|check|list [flags]; simrun CMD -h for flags", errUsage)
 	}
 	switch args[0] {
 	case "run":
 		return cmdRun(args[1:], stdout, stderr)
 	case "replay":
 		return cmdReplay(args[1:], stdout, stderr)
+	case "report":
+		return cmdReport(args[1:], stdout, stderr)
+	case "worker": // hidden: a campaign's worker process (worker.go)
+		return cmdWorker(args[1:], os.Stdin, stdout, stderr)
 	case "check":
 		return cmdCheck(args[1:], stdout, stderr)
 	case "list":
 		return cmdList(stdout)
 	case "-h", "--help", "help":
-		fmt.Fprintln(stdout, "simrun run|replay|check|list [flags]; simrun CMD -h for flags")
-		return nil
+		fmt.Fprintln(stderr, "usage: simrun run|report|replay|check|list [flags]; simrun CMD -h for flags")
+		return fmt.Errorf("%w: %s: usage printed above", errUsage, args[0])
 	}
-	return fmt.Errorf("%w: unknown command %q (want run, replay, check or list)", errUsage, args[0])
+	return fmt.Errorf("%w: unknown command %q (want run, report, replay, check or list)", errUsage, args[0])
 }

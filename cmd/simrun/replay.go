@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/syncsim/syncsim/engine/mutant"
 	"github.com/syncsim/syncsim/sim/scenarios"
 	"github.com/syncsim/syncsim/sim/trace"
 )
@@ -18,10 +19,13 @@ import (
 // with the oracles of this build.
 func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	verbose := fs.Bool("verbose", false, "print every event of the replay, step by step")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: simrun replay [--verbose] TRACE")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
 	}
 	if fs.NArg() != 1 {
 		return fmt.Errorf("%w: replay takes one trace file", errUsage)
@@ -34,7 +38,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	defer fh.Close()
 	want, err := trace.Read(fh)
 	if err != nil {
-		return fmt.Errorf("%w: %s: %v", errUsage, path, err)
+		return fmt.Errorf("%w: %s: %w", errUsage, path, err)
 	}
 	sc, err := scenarios.Lookup(want.Header.Scenario)
 	if err != nil {
@@ -42,7 +46,16 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	}
 	muts, err := headerMutants(want.Header)
 	if err != nil {
-		return fmt.Errorf("%w: %s: %v", errUsage, path, err)
+		return fmt.Errorf("%w: %s: %w", errUsage, path, err)
+	}
+	for _, m := range muts {
+		if _, err := mutant.Lookup(m); err != nil {
+			return fmt.Errorf("%w: %s: the trace names mutant %q, which this build does not have (known: %s)", errUsage, path, m, strings.Join(mutantNames(), ", "))
+		}
+	}
+	if want.Footer == nil {
+		return fmt.Errorf("%w: %s: the trace is incomplete: it has no footer (cut short after %d events by a crash, an interrupt or a copy), so it cannot be checked; run its seed again: %s",
+			errUsage, path, len(want.Events), rerunCommand(want.Header.Scenario, muts, want.Header.Seed, "out"))
 	}
 	var buf bytes.Buffer
 	res, err := safeRun(sc, want.Header.Seed, &buf, scenarios.RunOptions{Mutants: muts})
@@ -58,9 +71,6 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "%6d %s\n", i+1, e.Line)
 		}
 		if i >= len(want.Events) {
-			if want.Footer == nil {
-				break // the recorded trace was cut short; everything it had matched
-			}
 			return fmt.Errorf("%w: the replay has more events than the trace (%d > %d)", errFound, len(got.Events), len(want.Events))
 		}
 		if !bytes.Equal(e.Line, want.Events[i].Line) {

@@ -1,328 +1,408 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
-	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
-	"github.com/syncsim/syncsim/engine/mutant"
-	"github.com/syncsim/syncsim/history"
-	"github.com/syncsim/syncsim/oracle"
-	"github.com/syncsim/syncsim/sim"
+	"github.com/syncsim/syncsim/reports"
 	"github.com/syncsim/syncsim/sim/scenarios"
 )
 
-// seedResult is one seed's outcome in the campaign summary.
-type seedResult struct {
-	Seed    uint64 `json:"seed"`
-	Hash    string `json:"hash"`
-	Steps   uint64 `json:"steps"`
-	SimTime string `json:"sim_time"`
-	Error   string `json:"error,omitempty"`
-	Trace   string `json:"trace,omitempty"`
-	// History is the failing seed's recorded history (simrun check judges
-	// it again).
-	History string `json:"history,omitempty"`
-	// Views is the directory of the failing seed's porcupine HTML views,
-	// set only when the oracles wrote at least one.
-	Views string `json:"views,omitempty"`
-}
+// runUsage is the synopsis of simrun run.
+const runUsage = "simrun run [--scenario NAME] [--seed A --seeds N | --seed-range A:B] [--parallel P] [--budget D]\n" +
+	"           [--shard i/n | --shards n] [--out DIR] [--mutant NAME[,NAME]] [--recheck F] [--keep-traces]\n" +
+	"           [--views=false] [--worker-memory SIZE] [--seed-timeout D]"
 
-type summary struct {
-	Scenario string       `json:"scenario"`
-	Mutants  []string     `json:"mutants,omitempty"`
-	First    uint64       `json:"first_seed"`
-	Count    int          `json:"seeds"`
-	Shard    string       `json:"shard,omitempty"`
-	Failures int          `json:"failures"`
-	Results  []seedResult `json:"results"`
+// errInterrupted marks a campaign stopped by Ctrl-C: exit code 130.
+var errInterrupted = errors.New("interrupted")
+
+// runFlags are simrun run's settings once checked.
+type runFlags struct {
+	c           campaign
+	space       seedSpace
+	parallel    int
+	budget      time.Duration
+	recheck     float64
+	seedTimeout time.Duration
+	memory      int64
+	every       uint64 // a progress line every so many seeds (not on a terminal)
 }
 
 func cmdRun(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: "+runUsage)
+		fs.PrintDefaults()
+	}
 	scenario := fs.String("scenario", "sync", "scenario to run (simrun list)")
-	first := fs.Uint64("seed", 0, "first seed")
-	count := fs.Int("seeds", 100, "number of seeds")
-	parallel := fs.Int("parallel", runtime.GOMAXPROCS(0), "worlds run at once")
-	shard := fs.String("shard", "", "run only shard i of n (i/n, 0-based): the seeds s with s%n == i")
-	out := fs.String("out", "out", "output directory for the summary and failing traces")
+	var sf seedFlags
+	fs.StringVar(&sf.seed, "seed", "0", "first seed")
+	fs.StringVar(&sf.seeds, "seeds", "100", "number of seeds (a whole number; 1e6 is accepted; a huge count runs until Ctrl-C or --budget)")
+	fs.StringVar(&sf.seedRange, "seed-range", "", "run seeds `A:B`, from A included to B excluded (instead of --seed and --seeds)")
+	fs.StringVar(&sf.shard, "shard", "", "run only shard `i/n` (0-based): the seeds s with s%n == i")
+	fs.StringVar(&sf.shards, "shards", "", "run shard JOB_COMPLETION_INDEX of `n` (a Kubernetes Indexed Job's completion index)")
+	parallel := fs.Int("parallel", runtime.NumCPU(), "worker processes running seeds at once")
+	budget := fs.Duration("budget", 0, "stop starting seeds after this wall-clock `duration` (0: no limit); the report says it is partial")
+	out := fs.String("out", "out", "output `directory`: reports, failing seeds' traces, histories and views (an earlier campaign's files there are removed first)")
 	keep := fs.Bool("keep-traces", false, "write every seed's trace, not only the failing ones")
-	mutants := fs.String("mutant", "", "switch on deliberate engine bugs: name[,name] (simrun list)")
+	mutants := fs.String("mutant", "", "switch on deliberate engine bugs: `name[,name]` (simrun list)")
 	views := fs.Bool("views", true, "write porcupine's HTML views of a failing seed's linearizability failures under OUT/views/SCENARIO-SEED/")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+	recheck := fs.Float64("recheck", 0.05, "`fraction` of seeds run twice to check determinism (at least one seed; 0 switches the check off)")
+	memory := fs.String("worker-memory", "4GiB", "memory limit of each worker process (`size`): a seed whose heap passes it is a crash")
+	seedTimeout := fs.Duration("seed-timeout", 5*time.Minute, "wall-clock limit of one seed (run, judge and files): a seed that overruns it is a timeout")
+	every := fs.Uint64("progress-every", 1000, "when stdout is not a terminal, a progress line every `n` seeds")
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: run takes no arguments, got %q", errUsage, fs.Args())
 	}
 	sc, err := scenarios.Lookup(*scenario)
 	if err != nil {
-		return fmt.Errorf("%w: --scenario: %v", errUsage, err)
-	}
-	if *count < 1 {
-		return fmt.Errorf("%w: --seeds %d: must be at least 1", errUsage, *count)
-	}
-	if *parallel < 1 {
-		return fmt.Errorf("%w: --parallel %d: must be at least 1", errUsage, *parallel)
-	}
-	idx, n, err := parseShard(*shard)
-	if err != nil {
-		return err
+		return fmt.Errorf("%w: --scenario: %w", errUsage, err)
 	}
 	muts, err := parseMutants(*mutants)
 	if err != nil {
 		return err
 	}
-	cfg := campaign{sc: sc, out: *out, keep: *keep, views: *views, mutants: muts}
-	var seeds []uint64
-	for s := *first; s < *first+uint64(*count); s++ {
-		if s%uint64(n) == uint64(idx) {
-			seeds = append(seeds, s)
-		}
+	if err := checkExercised(sc.Name, muts); err != nil {
+		return err
 	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		return fmt.Errorf("%w: --out: %v", errUsage, err)
+	sf.set, sf.jobIndex = setFlags(fs), os.Getenv("JOB_COMPLETION_INDEX")
+	space, err := sf.space()
+	if err != nil {
+		return err
 	}
+	rf := runFlags{space: space, parallel: *parallel, budget: *budget, recheck: *recheck, seedTimeout: *seedTimeout, every: max(*every, 1)}
+	switch {
+	case rf.parallel < 1:
+		return fmt.Errorf("%w: --parallel %d: must be at least 1", errUsage, rf.parallel)
+	case rf.budget < 0:
+		return fmt.Errorf("%w: --budget %v: must not be negative", errUsage, rf.budget)
+	case !(rf.recheck >= 0 && rf.recheck <= 1):
+		return fmt.Errorf("%w: --recheck %v: want a fraction from 0 to 1", errUsage, rf.recheck)
+	case rf.seedTimeout <= 0:
+		return fmt.Errorf("%w: --seed-timeout %v: must be positive", errUsage, rf.seedTimeout)
+	}
+	if rf.memory, err = parseBytes(*memory); err != nil {
+		return fmt.Errorf("%w: --worker-memory %w", errUsage, err)
+	}
+	if err := prepareOut(*out); err != nil {
+		return err
+	}
+	rf.c = campaign{sc: sc, out: *out, keep: *keep, views: *views, mutants: muts}
+	return rf.run(stdout)
+}
 
+// job is a seed to run, and whether to run it twice.
+type job struct {
+	seed    uint64
+	recheck bool
+}
+
+// outcome is what a worker slot gives back for a job.
+type outcome struct {
+	res     reports.SeedResult
+	recheck *reports.Recheck
+	fatal   error // no worker could be started: the campaign stops
+}
+
+// sampled reports whether seed is among the fraction of seeds rechecked:
+// a hash of the seed, so the same seeds are rechecked however the
+// campaign is sharded.
+func sampled(seed uint64, fraction float64) bool {
+	z := seed + 0x9e3779b97f4a7c15
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	z ^= z >> 31
+	return float64(z>>11)/(1<<53) < fraction
+}
+
+// run runs the campaign: a dispatcher streams the seeds to --parallel
+// worker slots, each driving one worker process, and this goroutine
+// collects their outcomes, prints progress and writes the reports.
+func (rf runFlags) run(stdout io.Writer) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("finding the simrun binary to start workers: %w", err)
+	}
 	start := time.Now()
-	results := make([]seedResult, len(seeds))
-	jobs := make(chan int)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		select {
+		case s := <-sigs:
+			name := "SIGTERM"
+			if s == syscall.SIGINT {
+				name = "Ctrl-C (SIGINT)"
+			}
+			cancel(fmt.Errorf("%w by %s", errInterrupted, name))
+		case <-ctx.Done():
+		}
+	}()
+
+	jobs := make(chan job)
+	var budgetSpent atomic.Bool // set by the dispatcher when it stops for the budget
+	go func() {
+		defer close(jobs)
+		var budgetC <-chan time.Time
+		if rf.budget > 0 {
+			t := time.NewTimer(rf.budget - time.Since(start))
+			defer t.Stop()
+			budgetC = t.C
+		}
+		first := true
+		rf.space.each(func(seed uint64) bool {
+			j := job{seed: seed, recheck: rf.recheck > 0 && (first || sampled(seed, rf.recheck))}
+			first = false
+			select {
+			case jobs <- j:
+				return true
+			case <-budgetC:
+				budgetSpent.Store(true)
+			case <-ctx.Done():
+			}
+			return false
+		})
+	}()
+
+	outcomes := make(chan outcome)
 	var wg sync.WaitGroup
-	var mu sync.Mutex
-	done, failed := 0, 0
-	for p := 0; p < *parallel; p++ {
+	args := rf.c.workerArgs(rf.memory)
+	for range rf.parallel {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range jobs {
-				r := cfg.runSeed(seeds[i])
-				mu.Lock()
-				results[i] = r
-				done++
-				if r.Error != "" {
-					failed++
-					fmt.Fprintf(stdout, "FAIL seed %d: %s\n  trace: %s\n  replay: go run ./cmd/simrun replay %s\n", r.Seed, r.Error, r.Trace, r.Trace)
-					if r.History != "" {
-						fmt.Fprintf(stdout, "  history: %s (judge again: go run ./cmd/simrun check %s)\n", r.History, r.History)
-					}
-					if r.Views != "" {
-						fmt.Fprintf(stdout, "  views: %s\n", r.Views)
-					}
-				}
-				if done%1000 == 0 {
-					fmt.Fprintf(stdout, "%d/%d seeds, %d failed, %.0f seeds/s\n", done, len(seeds), failed, float64(done)/time.Since(start).Seconds())
-				}
-				mu.Unlock()
-			}
+			rf.slot(ctx, exe, args, jobs, outcomes)
 		}()
 	}
-	for i := range seeds {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
+	go func() { wg.Wait(); close(outcomes) }()
 
-	sum := summary{Scenario: sc.Name, Mutants: muts, First: *first, Count: len(seeds), Shard: *shard, Failures: failed, Results: results}
-	b, _ := json.MarshalIndent(sum, "", " ")
-	if err := writeAtomic(filepath.Join(*out, "summary.json"), b); err != nil {
+	p := newProgress(stdout, start, rf)
+	var results []reports.SeedResult
+	var rechecks []reports.Recheck
+	var fatal error
+	failed := 0
+	for o := range outcomes {
+		if o.fatal != nil {
+			if fatal == nil {
+				fatal = o.fatal
+				cancel(o.fatal)
+			}
+			continue
+		}
+		if o.recheck != nil {
+			rechecks = append(rechecks, *o.recheck)
+			if !o.recheck.Matched() && !o.res.Failed() {
+				o.res.Verdict, o.res.Oracle = reports.VerdictNondeterministic, "determinism"
+				o.res.Message = fmt.Sprintf("run twice, the seed gave trace hashes %s and %s", o.recheck.First, o.recheck.Second)
+			}
+		}
+		results = append(results, o.res)
+		if o.res.Failed() {
+			failed++
+			p.failure(o.res)
+		}
+		p.seed(uint64(len(results)), failed)
+	}
+	p.end()
+
+	meta := reports.Meta{Scenarios: []string{rf.c.sc.Name}, Mutants: rf.c.mutants, Started: start, Duration: time.Since(start), Rechecks: rechecks}
+	if sh := rf.space.shardName(); sh != "" {
+		meta.Shards = []string{sh}
+	}
+	interrupted := errors.Is(context.Cause(ctx), errInterrupted)
+	switch {
+	case interrupted:
+		meta.Partial, meta.PartialReason = true, fmt.Sprintf("%v after %d seeds: the seeds running then and those not started are missing", context.Cause(ctx), len(results))
+	case fatal != nil:
+		meta.Partial, meta.PartialReason = true, fmt.Sprintf("stopped after %d seeds: %v", len(results), fatal)
+	case budgetSpent.Load():
+		meta.Partial, meta.PartialReason = true, fmt.Sprintf("--budget %v spent: stopped starting seeds after %d of the %s", rf.budget, len(results), rf.space.desc)
+	}
+	c := reports.Build(results, meta)
+	if err := writeReports(rf.c.out, c); err != nil {
 		return err
 	}
 	el := time.Since(start)
-	name := sc.Name
-	if len(muts) > 0 {
-		name += " with mutants " + strings.Join(muts, ",")
+	name := rf.c.sc.Name
+	if len(rf.c.mutants) > 0 {
+		name += " with mutants " + strings.Join(rf.c.mutants, ",")
 	}
-	fmt.Fprintf(stdout, "%s: %d seeds, %d failed, %.1fs (%.0f seeds/s); summary in %s\n",
-		name, len(seeds), failed, el.Seconds(), float64(len(seeds))/el.Seconds(), filepath.Join(*out, "summary.json"))
-	if failed > 0 {
-		return fmt.Errorf("%w: %d of %d seeds failed", errFound, failed, len(seeds))
+	cpu := c.Aggregates.CPU.Seconds()
+	fmt.Fprintf(stdout, "%s: %d seeds, %d failed, %d rechecked, %.1fs (%.1f seeds/s wall, %.1f seeds per CPU-second)%s\n  reports: %s\n",
+		name, c.Seeds, c.Failures, len(rechecks), el.Seconds(), float64(c.Seeds)/el.Seconds(), float64(c.Seeds)/max(cpu, 1e-9),
+		map[bool]string{true: "; PARTIAL: " + c.PartialReason}[c.Partial], reportList(rf.c.out))
+	switch {
+	case c.Failures > 0 || len(c.Nondeterministic) > 0:
+		return fmt.Errorf("%w: %d of %d seeds failed (%s)", errFound, c.Failures, c.Seeds, filepath.Join(rf.c.out, "report.html"))
+	case fatal != nil:
+		return fatal
+	case interrupted:
+		return fmt.Errorf("%w: partial report in %s", context.Cause(ctx), filepath.Join(rf.c.out, "report.html"))
 	}
 	return nil
 }
 
-// campaign is what every seed of a run shares.
-type campaign struct {
-	sc      scenarios.Scenario
-	out     string
-	keep    bool     // write every seed's trace
-	views   bool     // write a failing seed's views
-	mutants []string // switched on in every seed
-}
-
-// runSeed runs one seed, hash only, and judges its history. If it fails
-// (or panics) it runs it again writing the trace, which determinism makes
-// the same run, and keeps under out the trace, the history (to judge
-// again with simrun check) and porcupine's views of its linearizability
-// failures (files beside the run: the trace is the same with or without
-// them, and however long the judge took).
-func (c campaign) runSeed(seed uint64) seedResult {
-	opts := scenarios.RunOptions{Mutants: c.mutants}
-	res, err := safeRun(c.sc, seed, nil, opts)
-	r := seedResult{Seed: seed, Hash: res.Hash, Steps: res.Steps, SimTime: res.SimTime.String()}
-	if err == nil {
-		err = judged(res, "")
-	}
-	if err == nil && !c.keep {
-		return r
-	}
-	name := "seed"
-	if err != nil {
-		r.Error = err.Error()
-		name = "fail"
-	}
-	var buf bytes.Buffer
-	again, _ := safeRun(c.sc, seed, &buf, opts)
-	base := filepath.Join(c.out, fmt.Sprintf("%s-%s-%d", name, c.sc.Name, seed))
-	r.Trace = base + ".trace.jsonl"
-	if werr := writeAtomic(r.Trace, buf.Bytes()); werr != nil {
-		r.Error += "; " + werr.Error()
-		r.Trace = ""
-	}
-	if r.Error == "" || again.History == nil {
-		return r
-	}
-	r.History = base + ".history.json"
-	meta := history.Meta{Scenario: c.sc.Name, Seed: seed, Mutants: c.mutants, TraceHash: again.Hash}
-	if werr := history.WriteFile(r.History, again.History, meta); werr != nil {
-		r.Error += "; " + werr.Error()
-		r.History = ""
-	}
-	if !c.views {
-		return r
-	}
-	views := filepath.Join(c.out, "views", fmt.Sprintf("%s-%d", c.sc.Name, seed))
-	if rerr := os.RemoveAll(views); rerr != nil {
-		r.Error += fmt.Sprintf("; views of seed %d: %v", seed, rerr)
-		return r
-	}
-	_ = judged(again, views)
-	if html, _ := filepath.Glob(filepath.Join(views, "*.html")); len(html) > 0 {
-		r.Views = views
-	} else {
-		_ = os.Remove(views) // nothing was written: no empty directory left behind
-	}
-	return r
-}
-
-// judged is a run's verdict: the World's own failure (an engine error, a
-// broken reset promise, no convergence), else the oracles' judgement of
-// the history it recorded; with viewDir, porcupine's views of the
-// linearizability failures are written there.
-func judged(res sim.Result, viewDir string) error {
-	if res.History == nil {
-		return res.Err
-	}
-	rep, err := oracle.Check(res.History, oracle.Options{ViewDir: viewDir})
-	if res.Err != nil {
-		return res.Err
-	}
-	if err != nil && !errors.Is(err, oracle.ErrViews) {
-		return fmt.Errorf("%w: the recorded history is malformed: %w", oracle.ErrConvicted, err)
-	}
-	return rep.Err()
-}
-
-// safeRun turns a panic inside the world into that seed's failure.
-func safeRun(sc scenarios.Scenario, seed uint64, w io.Writer, opts scenarios.RunOptions) (res sim.Result, err error) {
+// slot runs jobs on one worker process at a time, starting a new one
+// when a seed kills or overruns the last.
+func (rf runFlags) slot(ctx context.Context, exe string, args []string, jobs <-chan job, outcomes chan<- outcome) {
+	var w *worker
 	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("panic: %v", p)
+		if w != nil {
+			w.stop()
 		}
 	}()
-	return sc.RunWith(seed, w, opts)
-}
-
-// parseMutants splits --mutant's comma-separated names and checks each
-// against the catalogue.
-func parseMutants(s string) ([]string, error) {
-	if strings.TrimSpace(s) == "" {
-		return nil, nil
-	}
-	var names []string
-	for _, n := range strings.Split(s, ",") {
-		n = strings.TrimSpace(n)
-		if n == "" {
-			continue
+	for j := range jobs {
+		if ctx.Err() != nil {
+			return
 		}
-		if _, err := mutant.Lookup(n); err != nil {
-			return nil, fmt.Errorf("%w: --mutant: unknown mutant %q (known: %s)", errUsage, n, strings.Join(mutantNames(), ", "))
+		if w == nil {
+			var err error
+			if w, err = startWorker(exe, args); err != nil {
+				outcomes <- outcome{fatal: err}
+				return
+			}
 		}
-		if !slices.Contains(names, n) {
-			names = append(names, n)
+		began := time.Now()
+		rep, err := w.do(ctx, workRequest{Seed: j.seed, Recheck: j.recheck}, rf.seedTimeout, rf.memory)
+		var o outcome
+		switch {
+		case err == nil:
+			o.res = rep.Result
+			if j.recheck {
+				o.recheck = &reports.Recheck{Scenario: rf.c.sc.Name, Seed: j.seed, First: rep.Result.TraceHash, Second: rep.Second}
+			}
+		case ctx.Err() != nil:
+			w = nil
+			return // interrupted: the seed did not finish and is not recorded
+		default:
+			w = nil
+			verdict := reports.VerdictCrash
+			if errors.Is(err, errSeedTimeout) {
+				verdict = reports.VerdictTimeout
+			}
+			o.res = reports.SeedResult{Scenario: rf.c.sc.Name, Seed: j.seed, Verdict: verdict, Oracle: "worker",
+				Message:        fmt.Sprintf("scenario %s seed %d (mutants: %s): %v", rf.c.sc.Name, j.seed, orNone(rf.c.mutants), err),
+				TimeToConverge: reports.NotMeasured, Wall: time.Since(began),
+				Files: reports.Files{Replay: rerunCommand(rf.c.sc.Name, rf.c.mutants, j.seed, rf.c.out)}}
+		}
+		outcomes <- o
+	}
+}
+
+func orNone(xs []string) string {
+	if len(xs) == 0 {
+		return "none"
+	}
+	return strings.Join(xs, ",")
+}
+
+// progress prints a campaign's progress: on a terminal one line rewritten
+// in place; otherwise a line every so many seeds. Failures get their own
+// lines either way.
+type progress struct {
+	w     io.Writer
+	tty   bool
+	start time.Time
+	last  time.Time
+	rf    runFlags
+	total uint64
+	drawn bool
+}
+
+func newProgress(w io.Writer, start time.Time, rf runFlags) *progress {
+	p := &progress{w: w, start: start, rf: rf, total: rf.space.count()}
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			p.tty = true
 		}
 	}
-	return names, nil
+	return p
 }
 
-// mutantNames lists the catalogue's names in catalogue order.
-func mutantNames() []string {
-	var names []string
-	for _, m := range mutant.All() {
-		names = append(names, m.Name())
+func (p *progress) line(done uint64, failed int) string {
+	el := time.Since(p.start)
+	rate := float64(done) / max(el.Seconds(), 1e-9)
+	eta := "until Ctrl-C"
+	remaining := time.Duration(math.MaxInt64)
+	if p.total < 1e15 && rate > 0 {
+		remaining = time.Duration(float64(p.total-done) / rate * float64(time.Second))
 	}
-	return names
+	if p.rf.budget > 0 {
+		remaining = min(remaining, max(p.rf.budget-el, 0))
+	}
+	if remaining != time.Duration(math.MaxInt64) {
+		eta = "ETA " + remaining.Round(time.Second).String()
+	}
+	total := strconv.FormatUint(p.total, 10)
+	if p.total >= 1e15 {
+		total = "∞"
+	}
+	return fmt.Sprintf("%d/%s seeds, %d failed, %.1f seeds/s, %s", done, total, failed, rate, eta)
 }
 
-func parseShard(s string) (int, int, error) {
-	if s == "" {
-		return 0, 1, nil
+func (p *progress) seed(done uint64, failed int) {
+	if p.tty {
+		if now := time.Now(); now.Sub(p.last) >= 200*time.Millisecond {
+			p.last = now
+			fmt.Fprintf(p.w, "\r\033[K%s", p.line(done, failed))
+			p.drawn = true
+		}
+		return
 	}
-	i, n, ok := strings.Cut(s, "/")
-	a, err1 := strconv.Atoi(i)
-	b, err2 := strconv.Atoi(n)
-	if !ok || err1 != nil || err2 != nil || b < 1 || a < 0 || a >= b {
-		return 0, 0, fmt.Errorf("%w: --shard %q: want i/n with 0 <= i < n", errUsage, s)
+	if done%p.rf.every == 0 {
+		fmt.Fprintln(p.w, p.line(done, failed))
 	}
-	return a, b, nil
 }
 
-// writeAtomic writes data to path through a temporary file and a rename, so
-// a crash leaves either the old file or the whole new one.
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+func (p *progress) failure(r reports.SeedResult) {
+	if p.drawn {
+		fmt.Fprint(p.w, "\r\033[K")
+		p.drawn = false
 	}
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
+	what := r.Verdict
+	if r.Oracle != "" {
+		what += " (" + r.Oracle + ")"
 	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
+	msg := r.Message
+	if len(msg) > 300 {
+		msg = msg[:300] + "…"
 	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
+	fmt.Fprintf(p.w, "FAIL seed %d %s: %s\n", r.Seed, what, msg)
+	if r.Files.Trace != "" {
+		fmt.Fprintf(p.w, "  trace: %s\n", r.Files.Trace)
 	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("writing %s: %w", path, err)
+	if r.Files.History != "" {
+		fmt.Fprintf(p.w, "  history: %s (judge again: go run ./cmd/simrun check %s)\n", r.Files.History, shellWord(r.Files.History))
 	}
-	return nil
+	if r.Files.Views != "" {
+		fmt.Fprintf(p.w, "  views: %s\n", r.Files.Views)
+	}
+	if r.Files.Replay != "" {
+		fmt.Fprintf(p.w, "  replay: %s\n", r.Files.Replay)
+	}
 }
 
-func cmdList(stdout io.Writer) error {
-	names := scenarios.Names()
-	sort.Strings(names)
-	for _, n := range names {
-		sc, _ := scenarios.Lookup(n)
-		fmt.Fprintf(stdout, "%-20s %s\n", n, sc.Story)
+func (p *progress) end() {
+	if p.drawn {
+		fmt.Fprintln(p.w)
 	}
-	fmt.Fprintln(stdout, "\nmutants (run --mutant name[,name]):")
-	for _, m := range mutant.All() {
-		fmt.Fprintf(stdout, "%-32s %-10s %s\n", m.Name(), m.Layer(), m.Description())
-	}
-	return nil
 }
