@@ -40,7 +40,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%w: %s: %w", errUsage, path, err)
 	}
-	sc, err := scenarios.Lookup(want.Header.Scenario)
+	sc, err := scenarios.Resolve(want.Header.Scenario)
 	if err != nil {
 		return fmt.Errorf("%w: %s: %v", errUsage, path, err)
 	}

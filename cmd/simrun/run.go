@@ -48,7 +48,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(fs.Output(), "usage: "+runUsage)
 		fs.PrintDefaults()
 	}
-	scenario := fs.String("scenario", "sync", "scenario to run (simrun list)")
+	scenario := fs.String("scenario", "sync", "scenario to run: a name (simrun list) or a scenario file (docs/scenarios.md)")
 	var sf seedFlags
 	fs.StringVar(&sf.seed, "seed", "0", "first seed")
 	fs.StringVar(&sf.seeds, "seeds", "100", "number of seeds (a whole number; 1e6 is accepted; a huge count runs until Ctrl-C or --budget)")
@@ -71,7 +71,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: run takes no arguments, got %q", errUsage, fs.Args())
 	}
-	sc, err := scenarios.Lookup(*scenario)
+	sc, err := scenarios.Resolve(*scenario)
 	if err != nil {
 		return fmt.Errorf("%w: --scenario: %w", errUsage, err)
 	}

@@ -79,7 +79,7 @@ func cmdWorker(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	sc, err := scenarios.Lookup(*scenario)
+	sc, err := scenarios.Resolve(*scenario)
 	if err != nil {
 		return fmt.Errorf("%w: worker: %w", errUsage, err)
 	}

@@ -31,7 +31,8 @@ func FromScript(s *script.Scenario, name string) Scenario {
 
 // Resolve finds a scenario by a registered name, or, if nameOrPath names
 // a .scn file (or contains a path separator), parses that file. A parse
-// error names the file, line and field.
+// error names the file, line and field. A file scenario is named by the
+// path as given, so that its traces and workers find it again.
 func Resolve(nameOrPath string) (Scenario, error) {
 	if s, ok := registry[nameOrPath]; ok {
 		return s, nil
@@ -47,7 +48,7 @@ func Resolve(nameOrPath string) (Scenario, error) {
 	if err != nil {
 		return Scenario{}, err
 	}
-	return FromScript(s, strings.TrimSuffix(filepath.Base(nameOrPath), ".scn")), nil
+	return FromScript(s, nameOrPath), nil
 }
 
 // DefaultSeed is a scenario file's default seed (its `seed:`), or 0.
