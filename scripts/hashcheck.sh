@@ -17,7 +17,7 @@ for sc in "sync 100" "resets 50" "standard 10"; do
 	set -- $sc
 	out=$(mktemp -d)
 	"$bin" run --scenario "$1" --seeds "$2" --parallel "${PARALLEL:-1}" --views=false --out "$out" >/dev/null 2>&1 || true
-	jq -r '.results[] | "\(.seed) \(.hash)"' "$out/summary.json" >"$out/hashes"
+	jq -r '.results[] | "\(.seed) \(.trace_hash)"' "$out/summary.json" >"$out/hashes"
 	rm -rf "$out/traces" 2>/dev/null || true
 	case $mode in
 	record) cp "$out/hashes" "$dir/$1.hashes" ;;
