@@ -66,8 +66,9 @@ func epochAt(es []epochStart, m moment) int {
 
 // span is what the observations say of when the server integrated a
 // changeset: not before lo (the first arrival of an upload carrying it;
-// 0: unknown), not after hi (the first acknowledgement covering it, or
-// the first DOWNLOAD that delivered it; Infinite: unknown).
+// 0: unknown), not after hi (the first acknowledgement covering it, the
+// first DOWNLOAD that delivered it, or the first compensating write
+// reported for it; Infinite: unknown).
 type span struct{ lo, hi int64 }
 
 // integrations derives the span of every client changeset of h.
@@ -88,6 +89,12 @@ func integrations(h *history.History) map[history.ChangesetID]span {
 		for _, id := range u.IDs {
 			widen(id, u.Call, hi)
 		}
+	}
+	// A compensating write reported for a changeset (the server reverted
+	// it as it integrated it) says it was integrated by then, even where
+	// the upload's reply was lost and nobody downloaded it in that epoch.
+	for _, r := range h.Reverts {
+		widen(r.Changeset, history.Infinite, r.At)
 	}
 	// An acknowledged upload cursor covers every changeset of the file up
 	// to it: the changesets of the file the history names, by version.

@@ -66,6 +66,19 @@ func compensatedThenRestored(h *hist) {
 		ent(1, 1, 1), ent(2, 1, 2), ent(3, 2, 1), ent(4, 1, 3), made(5))
 }
 
+// revertedThenRestored is compensatedThenRestored with a's upload reply
+// lost: only the compensating write the server reported at 80 (before
+// backup 1 at 85) says it integrated 1:3, and made 0:5, before the backup.
+func revertedThenRestored(h *hist) {
+	h.lostUpload("a", 1, salt1, 70, 3)
+	h.Reverts = append(h.Reverts, history.Revert{Client: "a", Realm: testRealm, Changeset: history.ChangesetID{File: 1, Version: 3}, Object: "Task[1]", At: 80})
+	h.Backups = append(h.Backups, history.Backup{Realm: testRealm, ID: 1, At: 85})
+	h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, At: 90})
+	h.newFile("c", 7, 95, 100)
+	h.download("c", 7, cur(0, 0), 0, 105, 105, cur(5, 0), salt2, 5, 0,
+		ent(1, 1, 1), ent(2, 1, 2), ent(3, 2, 1), ent(4, 1, 3), made(5))
+}
+
 func TestSyncLogAcceptsCorrectHistories(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -138,6 +151,7 @@ func TestSyncLogAcceptsCorrectHistories(t *testing.T) {
 			h.download("a", 5, cur(0, 0), salt2, 106, 106, cur(1, 0), salt2, 1, 0, made(1))
 		}}},
 		{"server-made changeset delivered only after a restore, at a version the backup held: made in the backup's epoch", []func(*hist){basic, compensatedThenRestored}},
+		{"server-made changeset delivered only after a restore, after a changeset whose reply was lost: a compensating write reported before the backup puts both in it", []func(*hist){basic, revertedThenRestored}},
 		{"server-made changeset delivered only after a restore: terminate rebuilt, backup of 0:1, restore", []func(*hist){basic, rebuilt, func(h *hist) {
 			h.Backups = append(h.Backups, history.Backup{Realm: testRealm, ID: 1, At: 85})
 			h.Restores = append(h.Restores, history.Restore{Realm: testRealm, Backup: 1, At: 90})
