@@ -47,6 +47,9 @@ type World struct {
 	// when the run ends, before the trace closes.
 	history *history.History
 	atEnd   []func()
+	// inspect prints the installed workload's state (nil: the scenario
+	// has no inspector); see SetInspector.
+	inspect func(io.Writer)
 }
 
 // Node is one process of the world: its local clock, disk and network
@@ -156,6 +159,24 @@ func (w *World) SetHistory(h *history.History) { w.history = h }
 // its budget ran out), before the trace is closed: a recorder completes
 // its history there.
 func (w *World) AtEnd(fn func()) { w.atEnd = append(w.atEnd, fn) }
+
+// SetInspector registers fn as the world's state inspector: the
+// scenario's workload sets it at Install, and a tool that stops the world
+// part way (simrun replay --until) calls Inspect to print every replica's
+// and the server's state. fn must only read the state, and print it
+// sorted, so that the same world gives the same text.
+func (w *World) SetInspector(fn func(io.Writer)) { w.inspect = fn }
+
+// Inspect prints the installed workload's state to out through the
+// inspector its scenario set; it reports false, printing nothing, if the
+// scenario set none.
+func (w *World) Inspect(out io.Writer) bool {
+	if w.inspect == nil {
+		return false
+	}
+	w.inspect(out)
+	return true
+}
 
 // ErrLiveness wraps a run that hit its event budget before its deadline.
 var ErrLiveness = errors.New("liveness")

@@ -8,6 +8,18 @@
 //	simrun replay [--verbose] TRACE
 //	simrun check  [--timeout D] [--views DIR] FILE|DIR...
 //	simrun list
+//	simrun replay [-v] (--until T | --at-event N) TRACE
+//	simrun bench  [--scenario NAME] [--seed N] [--seeds COUNT]
+//
+// replay with --until (a virtual time, e.g. 5m30s) or --at-event stops
+// the world there, checks the events so far against the trace, and prints
+// every replica's and the server's state: objects with their fields and
+// lists, download and upload cursors, pending uploads, session and
+// connection states (-v also prints each event with its virtual time).
+// bench runs a scenario's seeds (workload S, "standard", by default; 20
+// seeds) one after another on one core, judging each with every oracle,
+// and prints seeds/s per core of CPU time, events/s, simulated/wall time
+// and the oracles' share of the CPU.
 //
 // run streams the seeds to --parallel worker processes (the simrun binary
 // itself, with a hidden "worker" subcommand), each limited in memory and
@@ -81,6 +93,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return cmdCheck(args[1:], stdout, stderr)
 	case "list":
 		return cmdList(stdout)
+	case "bench":
+		return cmdBench(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprintln(stderr, "usage: simrun run|report|replay|check|list [flags]; simrun CMD -h for flags")
 		return fmt.Errorf("%w: %s: usage printed above", errUsage, args[0])

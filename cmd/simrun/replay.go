@@ -18,6 +18,9 @@ import (
 // event, with the recorded one, and judges the new run's history again
 // with the oracles of this build.
 func cmdReplay(args []string, stdout, stderr io.Writer) error {
+	if stopsEarly(args) {
+		return cmdReplayStop(args, stdout, stderr) // --until, --at-event: inspect.go
+	}
 	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
 	verbose := fs.Bool("verbose", false, "print every event of the replay, step by step")
 	fs.Usage = func() {

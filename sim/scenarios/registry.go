@@ -7,6 +7,7 @@ package scenarios
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"slices"
 	"sort"
 	"strings"
@@ -31,6 +32,9 @@ type RunOptions struct {
 	// Mutants names the deliberate engine bugs (package mutant) to switch
 	// on; they go into the world's Config.Mutants.
 	Mutants []string
+	// Log, if set, receives every trace event as it is recorded (the
+	// world's Config.Log): it changes nothing in the run or its hash.
+	Log slog.Handler
 }
 
 var registry = map[string]Scenario{}
@@ -76,19 +80,34 @@ func (s Scenario) Run(seed uint64, out io.Writer) (sim.Result, error) {
 // RunWith is Run with options: the mutants switched on, and where views
 // go. An unknown mutant is an error naming it.
 func (s Scenario) RunWith(seed uint64, out io.Writer, opts RunOptions) (sim.Result, error) {
+	w, err := s.World(seed, out, opts)
+	if err != nil {
+		return sim.Result{}, err
+	}
+	return w.Run(), nil
+}
+
+// World builds the scenario's world for seed, writing its trace to out
+// (nil for hash only), and installs the scenario on it, without running
+// it: a caller that drives the clock itself (simrun replay --until) runs
+// it part way and looks at it (World.Inspect). Run's result is RunWith's.
+func (s Scenario) World(seed uint64, out io.Writer, opts RunOptions) (*sim.World, error) {
 	cfg := s.Config(seed)
 	cfg.Scenario = s.Name
 	if len(opts.Mutants) > 0 {
 		cfg.Mutants = append(slices.Clone(cfg.Mutants), opts.Mutants...)
 	}
+	if opts.Log != nil {
+		cfg.Log = opts.Log
+	}
 	w, err := sim.New(cfg, out)
 	if err != nil {
-		return sim.Result{}, fmt.Errorf("scenarios: %s seed %d: %w", s.Name, seed, err)
+		return nil, fmt.Errorf("scenarios: %s seed %d: %w", s.Name, seed, err)
 	}
 	if err := s.Install(w); err != nil {
-		return sim.Result{}, err
+		return nil, err
 	}
-	return w.Run(), nil
+	return w, nil
 }
 
 // PingEchoConfig is the toy world for a seed: 1 to 6 clients with skewed

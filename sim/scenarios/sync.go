@@ -89,6 +89,7 @@ func (s Sync) Install(w *sim.World) error {
 	if err != nil {
 		return err
 	}
+	w.SetInspector(run.Inspect)
 	heal := time.Duration(float64(w.Config.Deadline) * s.HealAt)
 	t := faults.Targets{Server: run.Server()}
 	if s.Workload.Lifecycle {
