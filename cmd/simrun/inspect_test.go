@@ -10,9 +10,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// keptTrace runs one seed of scenario with --keep-traces and returns its
+// keptTracePath runs one seed of scenario with --keep-traces and returns its
 // trace's path.
-func keptTrace(t *testing.T, scenario, seed string) string {
+func keptTracePath(t *testing.T, scenario, seed string) string {
 	t.Helper()
 	dir := t.TempDir()
 	code, _, errs := simrun(t, "run", "--scenario", scenario, "--seed", seed, "--seeds", "1", "--keep-traces", "--parallel", "1", "--out", dir)
@@ -21,7 +21,7 @@ func keptTrace(t *testing.T, scenario, seed string) string {
 }
 
 func TestReplayUntil_PrintsEveryReplicaAndTheServer(t *testing.T) {
-	path := keptTrace(t, "sync", "1") // 3 clients
+	path := keptTracePath(t, "sync", "1") // 3 clients
 	code, out, errs := simrun(t, "replay", "--until", "1m", path)
 	require.Equal(t, 0, code, errs)
 	assert.Contains(t, out, "stopped at 1m0s")
@@ -43,7 +43,7 @@ func TestReplayUntil_PrintsEveryReplicaAndTheServer(t *testing.T) {
 }
 
 func TestReplayAtEvent_StopsAfterTheNthEvent(t *testing.T) {
-	path := keptTrace(t, "sync", "1")
+	path := keptTracePath(t, "sync", "1")
 	code, out, errs := simrun(t, "replay", "-v", "--at-event", "10", path)
 	require.Equal(t, 0, code, errs)
 	assert.Contains(t, out, "after 10 of the trace's")
@@ -55,14 +55,14 @@ func TestReplayAtEvent_StopsAfterTheNthEvent(t *testing.T) {
 }
 
 func TestReplayStop_ScenarioWithoutInspector(t *testing.T) {
-	path := keptTrace(t, "pingecho", "11")
+	path := keptTracePath(t, "pingecho", "11")
 	code, out, errs := simrun(t, "replay", "--until", "10s", path)
 	require.Equal(t, 0, code, errs)
 	assert.Contains(t, out, "no state inspector")
 }
 
 func TestReplayStop_BadInput(t *testing.T) {
-	path := keptTrace(t, "pingecho", "11") // deadline 5m
+	path := keptTracePath(t, "pingecho", "11") // deadline 5m
 	for _, args := range [][]string{
 		{"--until", "6m"},
 		{"--until", "-1s"},

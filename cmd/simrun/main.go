@@ -78,7 +78,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func dispatch(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("%w: simrun run|report|replay|check|list [flags]; simrun CMD -h for flags", errUsage)
+		return fmt.Errorf("%w: simrun run|report|replay|check|bench|list [flags]; simrun CMD -h for flags", errUsage)
 	}
 	switch args[0] {
 	case "run":
@@ -96,8 +96,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 	case "bench":
 		return cmdBench(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
-		fmt.Fprintln(stderr, "usage: simrun run|report|replay|check|list [flags]; simrun CMD -h for flags")
+		fmt.Fprintln(stderr, "usage: simrun run|report|replay|check|bench|list [flags]; simrun CMD -h for flags")
 		return fmt.Errorf("%w: %s: usage printed above", errUsage, args[0])
 	}
-	return fmt.Errorf("%w: unknown command %q (want run, report, replay, check or list)", errUsage, args[0])
+	return fmt.Errorf("%w: unknown command %q (want run, report, replay, check, bench or list)", errUsage, args[0])
 }
