@@ -14,7 +14,12 @@ func TestResolve_NameOrPath(t *testing.T) {
 	require.Contains(t, s.Story, "client 1")
 	s, err = scenarios.Resolve("testdata/scenarios/pause-resume.scn")
 	require.NoError(t, err)
-	require.Equal(t, "pause-resume", s.Name)
+	// A file scenario is named by its path, so that its traces (and a
+	// campaign's workers) find it again.
+	require.Equal(t, "testdata/scenarios/pause-resume.scn", s.Name)
+	again, err := scenarios.Resolve(s.Name)
+	require.NoError(t, err)
+	require.Equal(t, s.Story, again.Story)
 	res, err := s.Run(1, nil)
 	require.NoError(t, err)
 	require.NoError(t, res.Err)
