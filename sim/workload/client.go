@@ -161,17 +161,9 @@ func (c *Client) read() {
 	if r.Chance(0.8) {
 		class, pk, field = "Task", changeset.IntPK(int64(r.IntN(taskKeys))), readFields[r.IntN(len(readFields))]
 	}
-	st := c.realm.State()
-	var v changeset.Value
-	exists := st.Exists(class, pk)
-	if exists {
-		var err error
-		if v, err = st.Get(class, pk, field); err != nil {
-			c.run.w.Fail(fmt.Errorf("%w: %s: reading %s.%s: %w", ErrSync, c.node.Name, observe.ObjectName(class, pk), field, err))
-			return
-		}
+	if _, _, err := c.Read(class, pk, field); err != nil {
+		c.run.w.Fail(fmt.Errorf("%w: %w", ErrSync, err))
 	}
-	c.log.Read(class, pk, field, v, exists)
 }
 
 // Crash crashes the client process and its disk; a reset under way fails.
